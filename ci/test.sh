@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the external peers the tests compare against, then runs `cargo test --workspace`.
+# Everything installed here lands in target/ci (a virtual environment) or comes from Debian,
+# so the script is safe to run twice and on a developer machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=target/ci/venv
+if [ ! -x "$venv/bin/aws" ] || [ ! -x "$venv/bin/git-remote-codecommit" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet awscli git-remote-codecommit
+fi
+export CODECOMMIT_TEST_AWS="$PWD/$venv/bin/aws"
+export CODECOMMIT_TEST_GRC="$PWD/$venv/bin/git-remote-codecommit"
+# Tests that need a tool fail rather than skip when it is missing.
+export CODECOMMIT_TEST_STRICT=1
+
+"$CODECOMMIT_TEST_AWS" --version
+
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked

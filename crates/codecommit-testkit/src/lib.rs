@@ -1,0 +1,188 @@
+//! Test support shared by the crates of this workspace.
+//!
+//! Two rules live here so that no test has to remember them:
+//! - every child process gets an environment built from scratch ([`Sandbox::command`]), never the
+//!   developer's: this machine exports `GIT_SSL_CAINFO`, has `aws` on `PATH` and a credential
+//!   helper in `/etc/gitconfig`, and a developer may have real AWS keys in their environment;
+//! - an external tool a test needs (the AWS CLI, git-remote-codecommit, Docker) is looked up with
+//!   [`require_tool`]: missing, it skips the test locally with a reason, and fails it when
+//!   `CODECOMMIT_TEST_STRICT=1`, which `.ci/run` sets so CI never skips silently.
+#![forbid(unsafe_code)]
+
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Environment variable that turns a missing external tool from a skip into a failure.
+pub const STRICT_ENV: &str = "CODECOMMIT_TEST_STRICT";
+
+/// True when missing external tools must fail tests (CI).
+pub fn strict() -> bool {
+    std::env::var_os(STRICT_ENV).is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Looks up an external program: first the variable `override_env` (a path), then `PATH`.
+pub fn find_tool(name: &str, override_env: &str) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(override_env).filter(|p| !p.is_empty()) {
+        let path = PathBuf::from(path);
+        return path.is_file().then_some(path);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| executable_names(name).map(move |n| dir.join(n)))
+        .find(|candidate| candidate.is_file())
+}
+
+fn executable_names(name: &str) -> impl Iterator<Item = String> + '_ {
+    // Windows finds `aws.cmd` or `git.exe` for `aws` and `git`; elsewhere the name is the file.
+    let exts: &[&str] = if cfg!(windows) { &[".exe", ".cmd", ".bat", ""] } else { &[""] };
+    exts.iter().map(move |ext| format!("{name}{ext}"))
+}
+
+/// Finds a tool a test needs, or explains why the test is skipped (and panics in strict mode).
+///
+/// Use as `let Some(aws) = require_tool("aws", "CODECOMMIT_TEST_AWS") else { return };`.
+#[track_caller]
+pub fn require_tool(name: &str, override_env: &str) -> Option<PathBuf> {
+    let found = find_tool(name, override_env);
+    if found.is_none() {
+        let reason = format!("`{name}` not found (set {override_env} or put it on PATH)");
+        assert!(!strict(), "{reason}; {STRICT_ENV} is set, so this is a failure, not a skip");
+        eprintln!("skipped: {reason}");
+    }
+    found
+}
+
+/// A throwaway HOME with its own git and AWS configuration, and the one way to start processes in it.
+#[derive(Debug)]
+pub struct Sandbox {
+    root: tempfile::TempDir,
+    path: Vec<PathBuf>,
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        let root = tempfile::Builder::new()
+            .prefix("codecommit-test-")
+            .tempdir()
+            .expect("a temporary directory for the sandbox");
+        for dir in ["home/.aws", "home/.config", "bin", "tmp"] {
+            std::fs::create_dir_all(root.path().join(dir)).expect("sandbox directories");
+        }
+        let sandbox = Sandbox { root, path: Vec::new() };
+        std::fs::write(sandbox.gitconfig_global(), "").expect("empty global gitconfig");
+        std::fs::write(sandbox.gitconfig_system(), "").expect("empty system gitconfig");
+        sandbox
+    }
+
+    pub fn root(&self) -> &Path {
+        self.root.path()
+    }
+    pub fn home(&self) -> PathBuf {
+        self.root().join("home")
+    }
+    /// A directory on the sandbox's PATH, first, for programs a test installs.
+    pub fn bin(&self) -> PathBuf {
+        self.root().join("bin")
+    }
+    pub fn aws_config(&self) -> PathBuf {
+        self.home().join(".aws/config")
+    }
+    pub fn aws_credentials(&self) -> PathBuf {
+        self.home().join(".aws/credentials")
+    }
+    pub fn gitconfig_global(&self) -> PathBuf {
+        self.home().join(".gitconfig")
+    }
+    pub fn gitconfig_system(&self) -> PathBuf {
+        self.root().join("gitconfig-system")
+    }
+
+    /// Adds directories to the child's PATH, after the sandbox's own `bin`.
+    pub fn with_path(mut self, dirs: impl IntoIterator<Item = PathBuf>) -> Self {
+        self.path.extend(dirs);
+        self
+    }
+
+    /// Writes `~/.aws/config` (shared config file syntax: `[default]`, `[profile NAME]`).
+    pub fn write_aws_config(&self, text: &str) -> &Self {
+        std::fs::write(self.aws_config(), text).expect("write sandbox ~/.aws/config");
+        self
+    }
+
+    /// Writes `~/.aws/credentials`.
+    pub fn write_aws_credentials(&self, text: &str) -> &Self {
+        std::fs::write(self.aws_credentials(), text).expect("write sandbox ~/.aws/credentials");
+        self
+    }
+
+    /// The child's whole environment. Each variable says why it is there; nothing else gets in.
+    pub fn env(&self) -> Vec<(OsString, OsString)> {
+        let home = self.home();
+        let mut path = vec![self.bin()];
+        path.extend(self.path.iter().cloned());
+        let path = std::env::join_paths(path).expect("sandbox PATH entries contain no separator");
+        let mut env: Vec<(OsString, OsString)> = vec![
+            // Tools find their configuration from HOME: point it at the sandbox.
+            ("HOME".into(), home.clone().into()),
+            ("USERPROFILE".into(), home.clone().into()),
+            ("XDG_CONFIG_HOME".into(), home.join(".config").into()),
+            // Git reads exactly these two files, never the machine's /etc/gitconfig.
+            ("GIT_CONFIG_GLOBAL".into(), self.gitconfig_global().into()),
+            ("GIT_CONFIG_SYSTEM".into(), self.gitconfig_system().into()),
+            // A prompt would hang a test: make git fail instead, with a message we can match.
+            ("GIT_TERMINAL_PROMPT".into(), "0".into()),
+            // Stable messages and dates.
+            ("LANG".into(), "C".into()),
+            ("LC_ALL".into(), "C".into()),
+            ("TZ".into(), "UTC".into()),
+            ("TMPDIR".into(), self.root().join("tmp").into()),
+            // The AWS SDKs read these files only.
+            ("AWS_CONFIG_FILE".into(), self.aws_config().into()),
+            ("AWS_SHARED_CREDENTIALS_FILE".into(), self.aws_credentials().into()),
+            // No credential lookup may leave loopback: the instance metadata service is off.
+            ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+            ("PATH".into(), path),
+        ];
+        // Windows cannot start processes without these.
+        if cfg!(windows) {
+            for key in ["SYSTEMROOT", "SystemRoot", "COMSPEC", "PATHEXT", "WINDIR"] {
+                if let Some(v) = std::env::var_os(key) {
+                    env.push((key.into(), v));
+                }
+            }
+        }
+        env
+    }
+
+    /// A command that runs in the sandbox with [`Sandbox::env`] and nothing else.
+    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.env_clear().envs(self.env()).current_dir(self.root());
+        cmd
+    }
+}
+
+impl Default for Sandbox {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)] // `env` is a Unix program; the rule itself is platform-independent.
+    #[test]
+    fn child_environment_is_rebuilt_from_scratch() {
+        let sandbox = Sandbox::new();
+        let out = sandbox.command("/usr/bin/env").output().expect("run env");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(&format!("HOME={}", sandbox.home().display())), "{text}");
+        // This machine exports GIT_SSL_CAINFO; the sandbox must not pass it on.
+        for leaked in ["GIT_SSL_CAINFO=", "AWS_ACCESS_KEY_ID=", "RUST_BACKTRACE="] {
+            assert!(!text.contains(leaked), "{leaked} leaked into the sandbox:\n{text}");
+        }
+    }
+}
