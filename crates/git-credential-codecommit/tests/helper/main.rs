@@ -1,0 +1,9 @@
+//! Tests of the helper, one module per source module, plus the binary against its peers.
+mod aws_cli;
+mod binary;
+mod chain;
+mod endpoint;
+mod program;
+mod protocol;
+mod sign;
+mod support;
