@@ -104,6 +104,21 @@ impl Sandbox {
         self
     }
 
+    /// Adds the system's own program directories (`/usr/bin`, `/bin`) to the child's PATH, for
+    /// peers that are scripts needing an interpreter (the AWS CLI's entry point, `sh` for
+    /// `credential_process`). Tests about "command not found" must not call this.
+    pub fn with_system_path(self) -> Self {
+        let system: &[&str] = if cfg!(windows) { &[] } else { &["/usr/bin", "/bin"] };
+        let mut sandbox = self;
+        sandbox.path.extend(system.iter().map(PathBuf::from));
+        if cfg!(windows) {
+            if let Some(root) = std::env::var_os("SystemRoot") {
+                sandbox.path.push(PathBuf::from(root).join("System32"));
+            }
+        }
+        sandbox
+    }
+
     /// Writes `~/.aws/config` (shared config file syntax: `[default]`, `[profile NAME]`).
     pub fn write_aws_config(&self, text: &str) -> &Self {
         std::fs::write(self.aws_config(), text).expect("write sandbox ~/.aws/config");
