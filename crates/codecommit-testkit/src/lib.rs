@@ -35,7 +35,11 @@ pub fn find_tool(name: &str, override_env: &str) -> Option<PathBuf> {
 
 fn executable_names(name: &str) -> impl Iterator<Item = String> + '_ {
     // Windows finds `aws.cmd` or `git.exe` for `aws` and `git`; elsewhere the name is the file.
-    let exts: &[&str] = if cfg!(windows) { &[".exe", ".cmd", ".bat", ""] } else { &[""] };
+    let exts: &[&str] = if cfg!(windows) {
+        &[".exe", ".cmd", ".bat", ""]
+    } else {
+        &[""]
+    };
     exts.iter().map(move |ext| format!("{name}{ext}"))
 }
 
@@ -47,7 +51,10 @@ pub fn require_tool(name: &str, override_env: &str) -> Option<PathBuf> {
     let found = find_tool(name, override_env);
     if found.is_none() {
         let reason = format!("`{name}` not found (set {override_env} or put it on PATH)");
-        assert!(!strict(), "{reason}; {STRICT_ENV} is set, so this is a failure, not a skip");
+        assert!(
+            !strict(),
+            "{reason}; {STRICT_ENV} is set, so this is a failure, not a skip"
+        );
         eprintln!("skipped: {reason}");
     }
     found
@@ -69,7 +76,10 @@ impl Sandbox {
         for dir in ["home/.aws", "home/.config", "bin", "tmp"] {
             std::fs::create_dir_all(root.path().join(dir)).expect("sandbox directories");
         }
-        let sandbox = Sandbox { root, path: Vec::new() };
+        let sandbox = Sandbox {
+            root,
+            path: Vec::new(),
+        };
         std::fs::write(sandbox.gitconfig_global(), "").expect("empty global gitconfig");
         std::fs::write(sandbox.gitconfig_system(), "").expect("empty system gitconfig");
         sandbox
@@ -108,13 +118,17 @@ impl Sandbox {
     /// peers that are scripts needing an interpreter (the AWS CLI's entry point, `sh` for
     /// `credential_process`). Tests about "command not found" must not call this.
     pub fn with_system_path(self) -> Self {
-        let system: &[&str] = if cfg!(windows) { &[] } else { &["/usr/bin", "/bin"] };
+        let system: &[&str] = if cfg!(windows) {
+            &[]
+        } else {
+            &["/usr/bin", "/bin"]
+        };
         let mut sandbox = self;
         sandbox.path.extend(system.iter().map(PathBuf::from));
-        if cfg!(windows) {
-            if let Some(root) = std::env::var_os("SystemRoot") {
-                sandbox.path.push(PathBuf::from(root).join("System32"));
-            }
+        if cfg!(windows)
+            && let Some(root) = std::env::var_os("SystemRoot")
+        {
+            sandbox.path.push(PathBuf::from(root).join("System32"));
         }
         sandbox
     }
@@ -154,7 +168,10 @@ impl Sandbox {
             ("TMPDIR".into(), self.root().join("tmp").into()),
             // The AWS SDKs read these files only.
             ("AWS_CONFIG_FILE".into(), self.aws_config().into()),
-            ("AWS_SHARED_CREDENTIALS_FILE".into(), self.aws_credentials().into()),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE".into(),
+                self.aws_credentials().into(),
+            ),
             // No credential lookup may leave loopback: the instance metadata service is off.
             ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
             ("PATH".into(), path),
@@ -194,10 +211,16 @@ mod tests {
         let sandbox = Sandbox::new();
         let out = sandbox.command("/usr/bin/env").output().expect("run env");
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(text.contains(&format!("HOME={}", sandbox.home().display())), "{text}");
+        assert!(
+            text.contains(&format!("HOME={}", sandbox.home().display())),
+            "{text}"
+        );
         // This machine exports GIT_SSL_CAINFO; the sandbox must not pass it on.
         for leaked in ["GIT_SSL_CAINFO=", "AWS_ACCESS_KEY_ID=", "RUST_BACKTRACE="] {
-            assert!(!text.contains(leaked), "{leaked} leaked into the sandbox:\n{text}");
+            assert!(
+                !text.contains(leaked),
+                "{leaked} leaked into the sandbox:\n{text}"
+            );
         }
     }
 }

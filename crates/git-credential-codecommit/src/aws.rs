@@ -46,7 +46,11 @@ pub enum AwsError {
     #[error(
         "no AWS credentials for profile '{profile}' ({detail}); looked in {files}. Fix the profile name (--profile or AWS_PROFILE) or run 'aws configure --profile {profile}'"
     )]
-    Profile { profile: String, detail: String, files: String },
+    Profile {
+        profile: String,
+        detail: String,
+        files: String,
+    },
     #[error(
         "no AWS credentials found ({detail}); looked in the environment (AWS_ACCESS_KEY_ID), {files}, web identity, container and instance metadata. Run 'aws configure' or pass --profile"
     )]
@@ -136,15 +140,23 @@ fn describe(error: CredentialsError, profile: Option<&str>) -> AwsError {
     let detail = error_chain(&error);
     let files = shared_files();
     match (&error, profile) {
-        (CredentialsError::CredentialsNotLoaded(_), Some(profile)) => {
-            AwsError::Profile { profile: profile.to_owned(), detail, files }
-        }
+        (CredentialsError::CredentialsNotLoaded(_), Some(profile)) => AwsError::Profile {
+            profile: profile.to_owned(),
+            detail,
+            files,
+        },
         (CredentialsError::CredentialsNotLoaded(_), None) => match std::env::var("AWS_PROFILE") {
-            Ok(profile) if !profile.is_empty() => AwsError::Profile { profile, detail, files },
+            Ok(profile) if !profile.is_empty() => AwsError::Profile {
+                profile,
+                detail,
+                files,
+            },
             _ => AwsError::NotFound { detail, files },
         },
         _ => AwsError::Provider {
-            profile: profile.map(|p| format!(" for profile '{p}'")).unwrap_or_default(),
+            profile: profile
+                .map(|p| format!(" for profile '{p}'"))
+                .unwrap_or_default(),
             detail,
         },
     }

@@ -44,7 +44,11 @@ impl Partition {
 
     /// The partition a region belongs to, for building a host from a region alone.
     pub fn of_region(region: &str) -> Partition {
-        if region.starts_with("cn-") { Partition::China } else { Partition::Aws }
+        if region.starts_with("cn-") {
+            Partition::China
+        } else {
+            Partition::Aws
+        }
     }
 }
 
@@ -69,10 +73,10 @@ impl Endpoint {
     /// Parses a host git sent; `None` when it is not a CodeCommit Git endpoint.
     pub fn parse(host_and_port: &str) -> Option<Endpoint> {
         let (host, port) = split_port(host_and_port);
-        if let Some(port) = port {
-            if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
+        if let Some(port) = port
+            && (port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return None;
         }
         let lower = host.to_ascii_lowercase();
         let mut labels: Vec<&str> = lower.split('.').collect();
@@ -95,13 +99,15 @@ impl Endpoint {
             }
             _ => None,
         };
-        if let Some(id) = &vpce {
-            if !is_dns_label(id) || id.len() <= "vpce-".len() {
-                return None;
-            }
+        if let Some(id) = &vpce
+            && (!is_dns_label(id) || id.len() <= "vpce-".len())
+        {
+            return None;
         }
 
-        let [service, region] = labels.as_slice() else { return None };
+        let [service, region] = labels.as_slice() else {
+            return None;
+        };
         let fips = match *service {
             "git-codecommit" => false,
             "git-codecommit-fips" => true,
@@ -122,7 +128,11 @@ impl Endpoint {
     /// The public endpoint of a region (what `git-remote-codecommit` builds from `codecommit::REGION://`).
     pub fn for_region(region: &str, fips: bool) -> Endpoint {
         let partition = Partition::of_region(region);
-        let service = if fips { "git-codecommit-fips" } else { "git-codecommit" };
+        let service = if fips {
+            "git-codecommit-fips"
+        } else {
+            "git-codecommit"
+        };
         Endpoint {
             host: format!("{service}.{region}.{}", partition.dns_suffix()),
             region: region.to_owned(),
@@ -150,14 +160,22 @@ impl fmt::Display for Endpoint {
 fn is_region(label: &str) -> bool {
     let parts: Vec<&str> = label.split('-').collect();
     parts.len() >= 3
-        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
-        && parts.last().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
         && parts[0].bytes().all(|b| b.is_ascii_lowercase())
 }
 
 fn is_dns_label(label: &str) -> bool {
     !label.is_empty()
         && label.len() <= 63
-        && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         && !label.ends_with('-')
 }

@@ -7,7 +7,10 @@ fn main() -> ExitCode {
     let args: Vec<_> = std::env::args_os().collect();
     init_log(&args);
     let aws = SdkSource::new();
-    let context = Context { aws: &aws, now: &SystemTime::now };
+    let context = Context {
+        aws: &aws,
+        now: &SystemTime::now,
+    };
     let code = program::run(
         args,
         &mut std::io::stdin().lock(),

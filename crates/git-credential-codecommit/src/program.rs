@@ -90,9 +90,9 @@ impl Cli {
             Command::Get => Some(Operation::Get),
             Command::Store => Some(Operation::Store),
             Command::Erase => Some(Operation::Erase),
-            Command::Codecommit { helper: AwsCliShape::CredentialHelper { operation } } => {
-                Some(*operation)
-            }
+            Command::Codecommit {
+                helper: AwsCliShape::CredentialHelper { operation },
+            } => Some(*operation),
             Command::Other(_) => None,
         }
     }
@@ -151,7 +151,9 @@ pub fn run(
         Some(Operation::Get) => get(&cli, stdin, stdout, context),
         // Drain the input so git never writes into a closed pipe.
         Some(Operation::Store | Operation::Erase) | None => {
-            let _ = stdin.take(crate::protocol::MAX_INPUT as u64).read_to_end(&mut Vec::new());
+            let _ = stdin
+                .take(crate::protocol::MAX_INPUT as u64)
+                .read_to_end(&mut Vec::new());
             Ok(())
         }
     };
@@ -190,7 +192,12 @@ fn usage(error: clap::Error, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
     }
 }
 
-fn get(cli: &Cli, stdin: &mut dyn BufRead, stdout: &mut dyn Write, context: &Context<'_>) -> Result<(), Error> {
+fn get(
+    cli: &Cli,
+    stdin: &mut dyn BufRead,
+    stdout: &mut dyn Write,
+    context: &Context<'_>,
+) -> Result<(), Error> {
     let request = Request::read(stdin)?;
     let Some(host_and_port) = request.host.as_deref() else {
         tracing::debug!("no host: not a request this helper answers");
@@ -204,25 +211,39 @@ fn get(cli: &Cli, stdin: &mut dyn BufRead, stdout: &mut dyn Write, context: &Con
             return Ok(());
         }
         if endpoint.is_none() {
-            tracing::debug!(host = host_and_port, "not a CodeCommit endpoint: left to the next helper");
+            tracing::debug!(
+                host = host_and_port,
+                "not a CodeCommit endpoint: left to the next helper"
+            );
             return Ok(());
         }
     }
     let Some(path) = request.path.as_deref() else {
-        return Err(Error::MissingPath { url: format!("{protocol}://{host_and_port}") });
+        return Err(Error::MissingPath {
+            url: format!("{protocol}://{host_and_port}"),
+        });
     };
     let (host, _port) = split_port(host_and_port);
     let region = match (&endpoint, &cli.region) {
         (Some(endpoint), _) => endpoint.region.clone(),
         (None, Some(region)) => region.clone(),
-        (None, None) => context
-            .aws
-            .region(cli.profile.as_deref())?
-            .ok_or_else(|| Error::NoRegion { host: host.to_owned() })?,
+        (None, None) => {
+            context
+                .aws
+                .region(cli.profile.as_deref())?
+                .ok_or_else(|| Error::NoRegion {
+                    host: host.to_owned(),
+                })?
+        }
     };
     let credentials = context.aws.credentials(cli.profile.as_deref(), &region)?;
     let now = sign::whole_seconds((context.now)());
-    let git_request = GitRequest { host, path, region: &region, time: now };
+    let git_request = GitRequest {
+        host,
+        path,
+        region: &region,
+        time: now,
+    };
     tracing::debug!(
         access_key_id = %credentials.access_key_id,
         temporary = credentials.session_token.is_some(),
@@ -236,7 +257,11 @@ fn get(cli: &Cli, stdin: &mut dyn BufRead, stdout: &mut dyn Write, context: &Con
         expiry = expiry.min(credentials_expiry);
     }
     let response = Response {
-        username: sign::username(&credentials.access_key_id, credentials.session_token.as_ref()).into(),
+        username: sign::username(
+            &credentials.access_key_id,
+            credentials.session_token.as_ref(),
+        )
+        .into(),
         password: git_request.password(&credentials.secret_access_key),
         password_expiry_utc: Some(unix_seconds(expiry)),
     };
@@ -245,5 +270,7 @@ fn get(cli: &Cli, stdin: &mut dyn BufRead, stdout: &mut dyn Write, context: &Con
 }
 
 fn unix_seconds(time: SystemTime) -> u64 {
-    time.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    time.duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }

@@ -32,7 +32,9 @@ pub enum ParseError {
     NotUtf8 { line: usize },
     #[error("line {line} of git's input contains a NUL byte in '{key}'")]
     Nul { line: usize, key: String },
-    #[error("git's input is larger than {MAX_INPUT} bytes; is something other than git calling this helper?")]
+    #[error(
+        "git's input is larger than {MAX_INPUT} bytes; is something other than git calling this helper?"
+    )]
     TooLarge,
     #[error("could not read git's input: {0}")]
     Io(String),
@@ -62,12 +64,16 @@ impl Request {
             if line.is_empty() {
                 break;
             }
-            let line = std::str::from_utf8(line).map_err(|_| ParseError::NotUtf8 { line: line_no })?;
+            let line =
+                std::str::from_utf8(line).map_err(|_| ParseError::NotUtf8 { line: line_no })?;
             let (key, value) = line
                 .split_once('=')
                 .ok_or(ParseError::MissingEquals { line: line_no })?;
             if value.contains('\0') {
-                return Err(ParseError::Nul { line: line_no, key: key.to_owned() });
+                return Err(ParseError::Nul {
+                    line: line_no,
+                    key: key.to_owned(),
+                });
             }
             // Like git's own `credential_read`, a repeated key overwrites the earlier one.
             let value = value.to_owned();

@@ -42,7 +42,11 @@ impl GitRequest<'_> {
     }
 
     pub fn canonical_request(&self) -> String {
-        format!("GIT\n{}\n\nhost:{}\n\nhost\n", self.canonical_path(), self.host)
+        format!(
+            "GIT\n{}\n\nhost:{}\n\nhost\n",
+            self.canonical_path(),
+            self.host
+        )
     }
 
     /// `YYYYMMDDTHHMMSS` in UTC, with no `Z`.
@@ -60,12 +64,20 @@ impl GitRequest<'_> {
     }
 
     pub fn credential_scope(&self) -> String {
-        format!("{}/{}/codecommit/aws4_request", &self.timestamp()[..8], self.region)
+        format!(
+            "{}/{}/codecommit/aws4_request",
+            &self.timestamp()[..8],
+            self.region
+        )
     }
 
     pub fn string_to_sign(&self) -> String {
         let hash = hex::encode(Sha256::digest(self.canonical_request().as_bytes()));
-        format!("AWS4-HMAC-SHA256\n{}\n{}\n{hash}", self.timestamp(), self.credential_scope())
+        format!(
+            "AWS4-HMAC-SHA256\n{}\n{}\n{hash}",
+            self.timestamp(),
+            self.credential_scope()
+        )
     }
 
     /// The hex signature, from the secret access key.
@@ -83,7 +95,11 @@ impl GitRequest<'_> {
 
     /// The Git password: the timestamp, `Z`, and the signature.
     pub fn password(&self, secret_access_key: &Secret<String>) -> Secret<String> {
-        Secret::new(format!("{}Z{}", self.timestamp(), self.signature(secret_access_key)))
+        Secret::new(format!(
+            "{}Z{}",
+            self.timestamp(),
+            self.signature(secret_access_key)
+        ))
     }
 }
 
@@ -98,6 +114,9 @@ pub fn username(access_key_id: &str, session_token: Option<&Secret<String>>) -> 
 
 /// Truncates to whole seconds: the password carries seconds, so the signature must use the same.
 pub fn whole_seconds(time: SystemTime) -> SystemTime {
-    let secs = time.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
 }

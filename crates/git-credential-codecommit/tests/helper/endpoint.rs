@@ -4,13 +4,55 @@ use git_credential_codecommit::endpoint::{Endpoint, Partition, split_port};
 #[test]
 fn codecommit_hosts_are_recognized() {
     let cases: &[(&str, &str, bool, Option<&str>, Partition)] = &[
-        ("git-codecommit.us-east-2.amazonaws.com", "us-east-2", false, None, Partition::Aws),
-        ("git-codecommit.us-east-2.amazonaws.com:443", "us-east-2", false, None, Partition::Aws),
-        ("git-codecommit.eu-central-1.amazonaws.com:8443", "eu-central-1", false, None, Partition::Aws),
-        ("git-codecommit-fips.us-gov-west-1.amazonaws.com", "us-gov-west-1", true, None, Partition::Aws),
-        ("git-codecommit-fips.ca-central-1.amazonaws.com", "ca-central-1", true, None, Partition::Aws),
-        ("git-codecommit.cn-north-1.amazonaws.com.cn", "cn-north-1", false, None, Partition::China),
-        ("git-codecommit.cn-northwest-1.amazonaws.com.cn", "cn-northwest-1", false, None, Partition::China),
+        (
+            "git-codecommit.us-east-2.amazonaws.com",
+            "us-east-2",
+            false,
+            None,
+            Partition::Aws,
+        ),
+        (
+            "git-codecommit.us-east-2.amazonaws.com:443",
+            "us-east-2",
+            false,
+            None,
+            Partition::Aws,
+        ),
+        (
+            "git-codecommit.eu-central-1.amazonaws.com:8443",
+            "eu-central-1",
+            false,
+            None,
+            Partition::Aws,
+        ),
+        (
+            "git-codecommit-fips.us-gov-west-1.amazonaws.com",
+            "us-gov-west-1",
+            true,
+            None,
+            Partition::Aws,
+        ),
+        (
+            "git-codecommit-fips.ca-central-1.amazonaws.com",
+            "ca-central-1",
+            true,
+            None,
+            Partition::Aws,
+        ),
+        (
+            "git-codecommit.cn-north-1.amazonaws.com.cn",
+            "cn-north-1",
+            false,
+            None,
+            Partition::China,
+        ),
+        (
+            "git-codecommit.cn-northwest-1.amazonaws.com.cn",
+            "cn-northwest-1",
+            false,
+            None,
+            Partition::China,
+        ),
         (
             "vpce-0b7d2939abf67eadd-8lx2r5pp.git-codecommit.us-east-2.vpce.amazonaws.com",
             "us-east-2",
@@ -26,17 +68,34 @@ fn codecommit_hosts_are_recognized() {
             Partition::Aws,
         ),
         // DNS is case-insensitive; the region comes out in CodeCommit's spelling.
-        ("GIT-CODECOMMIT.US-EAST-2.AMAZONAWS.COM", "us-east-2", false, None, Partition::Aws),
+        (
+            "GIT-CODECOMMIT.US-EAST-2.AMAZONAWS.COM",
+            "us-east-2",
+            false,
+            None,
+            Partition::Aws,
+        ),
         // A region that opens tomorrow works today: nothing is looked up in a list.
-        ("git-codecommit.mx-central-7.amazonaws.com", "mx-central-7", false, None, Partition::Aws),
+        (
+            "git-codecommit.mx-central-7.amazonaws.com",
+            "mx-central-7",
+            false,
+            None,
+            Partition::Aws,
+        ),
     ];
     for &(host, region, fips, vpce, partition) in cases {
-        let endpoint = Endpoint::parse(host).unwrap_or_else(|| panic!("{host} should be CodeCommit"));
+        let endpoint =
+            Endpoint::parse(host).unwrap_or_else(|| panic!("{host} should be CodeCommit"));
         assert_eq!(endpoint.region, region, "{host}");
         assert_eq!(endpoint.fips, fips, "{host}");
         assert_eq!(endpoint.vpce.as_deref(), vpce, "{host}");
         assert_eq!(endpoint.partition, partition, "{host}");
-        assert_eq!(endpoint.host, split_port(host).0, "the signed host keeps git's spelling, without port");
+        assert_eq!(
+            endpoint.host,
+            split_port(host).0,
+            "the signed host keeps git's spelling, without port"
+        );
     }
 }
 
@@ -81,7 +140,11 @@ fn hostile_and_foreign_hosts_are_not_codecommit() {
         "",
     ];
     for host in hostile {
-        assert_eq!(Endpoint::parse(host), None, "{host:?} must not be treated as CodeCommit");
+        assert_eq!(
+            Endpoint::parse(host),
+            None,
+            "{host:?} must not be treated as CodeCommit"
+        );
     }
 }
 
@@ -95,9 +158,16 @@ fn builds_the_endpoint_of_a_region() {
         Endpoint::for_region("cn-north-1", false).repository_url("repository"),
         "https://git-codecommit.cn-north-1.amazonaws.com.cn/v1/repos/repository"
     );
-    assert_eq!(Endpoint::for_region("us-gov-west-1", true).host, "git-codecommit-fips.us-gov-west-1.amazonaws.com");
+    assert_eq!(
+        Endpoint::for_region("us-gov-west-1", true).host,
+        "git-codecommit-fips.us-gov-west-1.amazonaws.com"
+    );
     // What it builds, it parses back.
-    for (region, fips) in [("us-east-2", false), ("cn-northwest-1", false), ("us-gov-east-1", true)] {
+    for (region, fips) in [
+        ("us-east-2", false),
+        ("cn-northwest-1", false),
+        ("us-gov-east-1", true),
+    ] {
         let built = Endpoint::for_region(region, fips);
         assert_eq!(Endpoint::parse(&built.host), Some(built));
     }

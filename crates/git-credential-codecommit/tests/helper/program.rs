@@ -12,9 +12,16 @@ fn get_answers_with_user_password_and_expiry() {
     assert!(out.stdout.starts_with(EXPECTED), "{}", out.stdout);
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{}", out.stdout);
-    assert_eq!(lines[1].len(), "password=".len() + 16 + 64, "timestamp, Z and 64 hex digits");
+    assert_eq!(
+        lines[1].len(),
+        "password=".len() + 16 + 64,
+        "timestamp, Z and 64 hex digits"
+    );
     assert_eq!(lines[2], format!("password_expiry_utc={}", NOW + 15 * 60));
-    assert_eq!(*source.asked.borrow(), ["credentials profile=None region=us-east-2"]);
+    assert_eq!(
+        *source.asked.borrow(),
+        ["credentials profile=None region=us-east-2"]
+    );
 }
 
 #[test]
@@ -22,13 +29,26 @@ fn temporary_credentials_put_the_token_in_the_user_name_and_cap_the_expiry() {
     let source = StaticSource::temporary("FwoGZXIvYXdzEXAMPLETOKEN", at(NOW + 300));
     let out = run(&source, &["get"], REQUEST);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.starts_with("username=ASIAIOSFODNN7EXAMPLE%FwoGZXIvYXdzEXAMPLETOKEN\n"));
+    assert!(
+        out.stdout
+            .starts_with("username=ASIAIOSFODNN7EXAMPLE%FwoGZXIvYXdzEXAMPLETOKEN\n")
+    );
     // The session ends in 5 minutes, before the 15 minutes a password would otherwise last.
-    assert!(out.stdout.ends_with(&format!("password_expiry_utc={}\n", NOW + 300)), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .ends_with(&format!("password_expiry_utc={}\n", NOW + 300)),
+        "{}",
+        out.stdout
+    );
 
     let long_session = StaticSource::temporary("t", at(NOW + 3600));
     let out = run(&long_session, &["get"], REQUEST);
-    assert!(out.stdout.ends_with(&format!("password_expiry_utc={}\n", NOW + 900)), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .ends_with(&format!("password_expiry_utc={}\n", NOW + 900)),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -38,13 +58,38 @@ fn both_argument_shapes_give_the_same_answer() {
     for args in [
         &["--profile", "cc", "codecommit", "credential-helper", "get"][..],
         &["codecommit", "credential-helper", "--profile", "cc", "get"],
-        &["codecommit", "--profile", "cc", "credential-helper", "--ignore-host-check", "get"],
-        &["--debug", "--profile", "cc", "codecommit", "credential-helper", "get"],
+        &[
+            "codecommit",
+            "--profile",
+            "cc",
+            "credential-helper",
+            "--ignore-host-check",
+            "get",
+        ],
+        &[
+            "--debug",
+            "--profile",
+            "cc",
+            "codecommit",
+            "credential-helper",
+            "get",
+        ],
     ] {
         let out = run(&source, args, REQUEST);
-        assert_eq!((out.code, &out.stdout), (0, &native.stdout), "{args:?}: {}", out.stderr);
+        assert_eq!(
+            (out.code, &out.stdout),
+            (0, &native.stdout),
+            "{args:?}: {}",
+            out.stderr
+        );
     }
-    assert!(source.asked.borrow().iter().all(|q| q.contains("profile=Some(\"cc\")")));
+    assert!(
+        source
+            .asked
+            .borrow()
+            .iter()
+            .all(|q| q.contains("profile=Some(\"cc\")"))
+    );
 }
 
 #[test]
@@ -61,8 +106,15 @@ fn hosts_that_are_not_codecommit_get_nothing_and_no_credentials_are_loaded() {
     ] {
         let source = StaticSource::long_term();
         let out = run(&source, &["get"], input);
-        assert_eq!((out.code, out.stdout.as_str(), out.stderr.as_str()), (0, "", ""), "{input}");
-        assert!(source.asked.borrow().is_empty(), "credentials were loaded for {input}");
+        assert_eq!(
+            (out.code, out.stdout.as_str(), out.stderr.as_str()),
+            (0, "", ""),
+            "{input}"
+        );
+        assert!(
+            source.asked.borrow().is_empty(),
+            "credentials were loaded for {input}"
+        );
     }
 }
 
@@ -70,10 +122,20 @@ fn hosts_that_are_not_codecommit_get_nothing_and_no_credentials_are_loaded() {
 fn ignore_host_check_signs_anything_with_the_given_region() {
     let source = StaticSource::long_term();
     let input = "protocol=http\nhost=127.0.0.1:8443\npath=v1/repos/R\n";
-    let out = run(&source, &["--region", "eu-west-1", "--ignore-host-check", "get"], input);
+    let out = run(
+        &source,
+        &["--region", "eu-west-1", "--ignore-host-check", "get"],
+        input,
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.starts_with("username=AKIAIOSFODNN7EXAMPLE\npassword=20260102T030405Z"));
-    assert_eq!(*source.asked.borrow(), ["credentials profile=None region=eu-west-1"]);
+    assert!(
+        out.stdout
+            .starts_with("username=AKIAIOSFODNN7EXAMPLE\npassword=20260102T030405Z")
+    );
+    assert_eq!(
+        *source.asked.borrow(),
+        ["credentials profile=None region=eu-west-1"]
+    );
 }
 
 #[test]
@@ -82,19 +144,39 @@ fn host_region_wins_over_region_argument() {
     let with_arg = run(&source, &["--region", "eu-west-1", "get"], REQUEST);
     let without = run(&source, &["get"], REQUEST);
     assert_eq!(with_arg.stdout, without.stdout);
-    assert!(source.asked.borrow().iter().all(|q| q.ends_with("region=us-east-2")));
+    assert!(
+        source
+            .asked
+            .borrow()
+            .iter()
+            .all(|q| q.ends_with("region=us-east-2"))
+    );
 }
 
 #[test]
 fn configured_region_is_used_when_nothing_else_names_one() {
     let mut source = StaticSource::long_term();
     source.configured_region = Some("ap-south-1".into());
-    let out = run(&source, &["--ignore-host-check", "get"], "protocol=https\nhost=localhost\npath=p\n");
+    let out = run(
+        &source,
+        &["--ignore-host-check", "get"],
+        "protocol=https\nhost=localhost\npath=p\n",
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(*source.asked.borrow(), ["region profile=None", "credentials profile=None region=ap-south-1"]);
+    assert_eq!(
+        *source.asked.borrow(),
+        [
+            "region profile=None",
+            "credentials profile=None region=ap-south-1"
+        ]
+    );
 
     let source = StaticSource::long_term();
-    let out = run(&source, &["--ignore-host-check", "get"], "protocol=https\nhost=localhost:8443\npath=p\n");
+    let out = run(
+        &source,
+        &["--ignore-host-check", "get"],
+        "protocol=https\nhost=localhost:8443\npath=p\n",
+    );
     assert_eq!(
         (out.code, out.stdout.as_str(), out.stderr.as_str()),
         (
@@ -108,7 +190,11 @@ fn configured_region_is_used_when_nothing_else_names_one() {
 #[test]
 fn missing_path_says_to_set_use_http_path() {
     let source = StaticSource::long_term();
-    let out = run(&source, &["get"], "protocol=https\nhost=git-codecommit.us-east-2.amazonaws.com\n");
+    let out = run(
+        &source,
+        &["get"],
+        "protocol=https\nhost=git-codecommit.us-east-2.amazonaws.com\n",
+    );
     assert_eq!((out.code, out.stdout.as_str()), (1, ""));
     assert_eq!(
         out.stderr,
@@ -123,16 +209,34 @@ fn bad_input_is_one_line_naming_the_problem() {
     let out = run(&source, &["get"], "protocol=https\nthis is not git\n");
     assert_eq!(
         (out.code, out.stdout.as_str(), out.stderr.as_str()),
-        (1, "", "git-credential-codecommit: line 2 of git's input has no '=' (expected key=value)\n")
+        (
+            1,
+            "",
+            "git-credential-codecommit: line 2 of git's input has no '=' (expected key=value)\n"
+        )
     );
 }
 
 #[test]
 fn store_erase_and_unknown_operations_do_nothing() {
     let source = StaticSource::long_term();
-    for args in [&["store"][..], &["erase"], &["codecommit", "credential-helper", "store"], &["frobnicate"], &["codecommit", "credential-helper", "erase"]] {
-        let out = run(&source, args, "protocol=https\nhost=git-codecommit.us-east-2.amazonaws.com\nusername=u\npassword=p\n\n");
-        assert_eq!((out.code, out.stdout.as_str(), out.stderr.as_str()), (0, "", ""), "{args:?}");
+    for args in [
+        &["store"][..],
+        &["erase"],
+        &["codecommit", "credential-helper", "store"],
+        &["frobnicate"],
+        &["codecommit", "credential-helper", "erase"],
+    ] {
+        let out = run(
+            &source,
+            args,
+            "protocol=https\nhost=git-codecommit.us-east-2.amazonaws.com\nusername=u\npassword=p\n\n",
+        );
+        assert_eq!(
+            (out.code, out.stdout.as_str(), out.stderr.as_str()),
+            (0, "", ""),
+            "{args:?}"
+        );
     }
     assert!(source.asked.borrow().is_empty());
 }
@@ -141,12 +245,25 @@ fn store_erase_and_unknown_operations_do_nothing() {
 fn bad_arguments_are_one_line() {
     let source = StaticSource::long_term();
     for (args, message) in [
-        (&["--frob", "get"][..], "git-credential-codecommit: unexpected argument '--frob' found (see 'git-credential-codecommit --help')\n"),
-        (&[][..], "git-credential-codecommit: no operation given; git runs helpers with get, store or erase (see 'git-credential-codecommit --help')\n"),
-        (&["--profile"][..], "git-credential-codecommit: a value is required for '--profile <PROFILE>' but none was supplied (see 'git-credential-codecommit --help')\n"),
+        (
+            &["--frob", "get"][..],
+            "git-credential-codecommit: unexpected argument '--frob' found (see 'git-credential-codecommit --help')\n",
+        ),
+        (
+            &[][..],
+            "git-credential-codecommit: no operation given; git runs helpers with get, store or erase (see 'git-credential-codecommit --help')\n",
+        ),
+        (
+            &["--profile"][..],
+            "git-credential-codecommit: a value is required for '--profile <PROFILE>' but none was supplied (see 'git-credential-codecommit --help')\n",
+        ),
     ] {
         let out = run(&source, args, "");
-        assert_eq!((out.code, out.stdout.as_str(), out.stderr.as_str()), (2, "", message), "{args:?}");
+        assert_eq!(
+            (out.code, out.stdout.as_str(), out.stderr.as_str()),
+            (2, "", message),
+            "{args:?}"
+        );
     }
 }
 
@@ -154,7 +271,17 @@ fn bad_arguments_are_one_line() {
 fn help_and_version_go_to_stdout() {
     let source = StaticSource::long_term();
     let out = run(&source, &["--version"], "");
-    assert_eq!((out.code, out.stdout.as_str()), (0, concat!("git-credential-codecommit ", env!("CARGO_PKG_VERSION"), "\n")));
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (
+            0,
+            concat!(
+                "git-credential-codecommit ",
+                env!("CARGO_PKG_VERSION"),
+                "\n"
+            )
+        )
+    );
     let out = run(&source, &["--help"], "");
     assert_eq!(out.code, 0);
     assert!(out.stdout.contains("--ignore-host-check"), "{}", out.stdout);

@@ -10,10 +10,16 @@ fn reads_the_attributes_git_sends() {
     let request = read(b"protocol=https\nhost=git-codecommit.us-east-2.amazonaws.com\npath=v1/repos/MyDemoRepo\nusername=jane\npassword=pw\n\n")
         .expect("valid input");
     assert_eq!(request.protocol.as_deref(), Some("https"));
-    assert_eq!(request.host.as_deref(), Some("git-codecommit.us-east-2.amazonaws.com"));
+    assert_eq!(
+        request.host.as_deref(),
+        Some("git-codecommit.us-east-2.amazonaws.com")
+    );
     assert_eq!(request.path.as_deref(), Some("v1/repos/MyDemoRepo"));
     assert_eq!(request.username.as_deref(), Some("jane"));
-    assert_eq!(request.password.as_ref().map(|p| p.expose().as_str()), Some("pw"));
+    assert_eq!(
+        request.password.as_ref().map(|p| p.expose().as_str()),
+        Some("pw")
+    );
 }
 
 #[test]
@@ -61,11 +67,20 @@ fn values_keep_equals_signs_and_spaces() {
 
 #[test]
 fn errors_name_the_line() {
-    assert_eq!(read(b"protocol=https\nnonsense\n"), Err(ParseError::MissingEquals { line: 2 }));
-    assert_eq!(read(b"host=\xff\xfe\n"), Err(ParseError::NotUtf8 { line: 1 }));
+    assert_eq!(
+        read(b"protocol=https\nnonsense\n"),
+        Err(ParseError::MissingEquals { line: 2 })
+    );
+    assert_eq!(
+        read(b"host=\xff\xfe\n"),
+        Err(ParseError::NotUtf8 { line: 1 })
+    );
     assert_eq!(
         read(b"protocol=https\nhost=a\0b\n"),
-        Err(ParseError::Nul { line: 2, key: "host".into() })
+        Err(ParseError::Nul {
+            line: 2,
+            key: "host".into()
+        })
     );
     assert_eq!(
         ParseError::MissingEquals { line: 2 }.to_string(),
@@ -83,7 +98,10 @@ fn refuses_input_larger_than_git_would_send() {
     let mut input = b"wwwauth[]=".to_vec();
     input.extend(std::iter::repeat_n(b'a', MAX_INPUT - 20));
     input.extend(b"\nhost=h\n");
-    assert_eq!(read(&input).expect("under the limit").host.as_deref(), Some("h"));
+    assert_eq!(
+        read(&input).expect("under the limit").host.as_deref(),
+        Some("h")
+    );
 }
 
 #[test]
@@ -112,7 +130,10 @@ fn response_refuses_values_that_would_inject_lines() {
     }
     .write(&mut out)
     .expect_err("newline in a value");
-    assert_eq!(error.to_string(), "'username' contains a newline or NUL byte and cannot be sent to git");
+    assert_eq!(
+        error.to_string(),
+        "'username' contains a newline or NUL byte and cannot be sent to git"
+    );
     assert!(out.is_empty(), "nothing half-written");
 }
 

@@ -22,13 +22,19 @@ fn git_remote_codecommit_vector() {
         request.canonical_request(),
         "GIT\n/v1/repos/test_repo\n\nhost:git-codecommit.us-west-2.amazonaws.com\n\nhost\n"
     );
-    assert_eq!(request.credential_scope(), "20171224/us-west-2/codecommit/aws4_request");
+    assert_eq!(
+        request.credential_scope(),
+        "20171224/us-west-2/codecommit/aws4_request"
+    );
     assert_eq!(
         request.password(&Secret::new("secret".into())).expose(),
         "20171224T115320Zb6df2d758a8023b2f000a546417007b65494f3ce8ad0300fd45fcfa173f1959a"
     );
     // The same vector with CODE_COMMIT_ENDPOINT=land.called.honahlee: the host is signed.
-    let other_host = GitRequest { host: "land.called.honahlee", ..request };
+    let other_host = GitRequest {
+        host: "land.called.honahlee",
+        ..request
+    };
     assert_eq!(
         other_host.password(&Secret::new("secret".into())).expose(),
         "20171224T115320Za14a37a53035bbceb6e1748247b143124fe7326cdffd3d418236a592ce6158a0"
@@ -58,9 +64,20 @@ fn codecommit_sign_vector() {
 
 #[test]
 fn path_is_signed_as_the_aws_cli_splits_it() {
-    let request = |path| GitRequest { host: "h", path, region: "us-east-2", time: at(0) };
-    assert_eq!(request("v1/repos/MyDemoRepo.git").canonical_path(), "/v1/repos/MyDemoRepo.git");
-    assert_eq!(request("v1/repos/My Demo").canonical_path(), "/v1/repos/My Demo");
+    let request = |path| GitRequest {
+        host: "h",
+        path,
+        region: "us-east-2",
+        time: at(0),
+    };
+    assert_eq!(
+        request("v1/repos/MyDemoRepo.git").canonical_path(),
+        "/v1/repos/MyDemoRepo.git"
+    );
+    assert_eq!(
+        request("v1/repos/My Demo").canonical_path(),
+        "/v1/repos/My Demo"
+    );
     assert_eq!(request("").canonical_path(), "/");
     // urlsplit ends the path at a query or fragment.
     assert_eq!(request("v1/repos/a?b").canonical_path(), "/v1/repos/a");
@@ -71,14 +88,25 @@ fn path_is_signed_as_the_aws_cli_splits_it() {
 fn time_is_utc_and_whole_seconds() {
     let t = whole_seconds(at(1_767_323_045) + Duration::from_millis(999));
     assert_eq!(t, at(1_767_323_045));
-    let request = GitRequest { host: "h", path: "p", region: "r", time: t };
+    let request = GitRequest {
+        host: "h",
+        path: "p",
+        region: "r",
+        time: t,
+    };
     assert_eq!(request.timestamp(), "20260102T030405");
     // Before 1970 is not a time git runs at; it must still not panic.
-    assert_eq!(whole_seconds(SystemTime::UNIX_EPOCH - Duration::from_secs(5)), SystemTime::UNIX_EPOCH);
+    assert_eq!(
+        whole_seconds(SystemTime::UNIX_EPOCH - Duration::from_secs(5)),
+        SystemTime::UNIX_EPOCH
+    );
 }
 
 #[test]
 fn session_token_rides_in_the_user_name() {
     assert_eq!(username("AKIDEXAMPLE", None), "AKIDEXAMPLE");
-    assert_eq!(username("ASIAEXAMPLE", Some(&Secret::new("tok/en+=".into()))), "ASIAEXAMPLE%tok/en+=");
+    assert_eq!(
+        username("ASIAEXAMPLE", Some(&Secret::new("tok/en+=".into()))),
+        "ASIAEXAMPLE%tok/en+="
+    );
 }

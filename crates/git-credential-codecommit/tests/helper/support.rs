@@ -47,12 +47,16 @@ impl StaticSource {
 
 impl AwsSource for StaticSource {
     fn credentials(&self, profile: Option<&str>, region: &str) -> Result<AwsCredentials, AwsError> {
-        self.asked.borrow_mut().push(format!("credentials profile={profile:?} region={region}"));
+        self.asked
+            .borrow_mut()
+            .push(format!("credentials profile={profile:?} region={region}"));
         Ok(self.credentials.clone())
     }
 
     fn region(&self, profile: Option<&str>) -> Result<Option<String>, AwsError> {
-        self.asked.borrow_mut().push(format!("region profile={profile:?}"));
+        self.asked
+            .borrow_mut()
+            .push(format!("region profile={profile:?}"));
         Ok(self.configured_region.clone())
     }
 }
@@ -69,9 +73,18 @@ pub fn run(source: &StaticSource, args: &[&str], stdin: &str) -> Run {
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
     let now = || at(NOW);
-    let context = Context { aws: source, now: &now };
+    let context = Context {
+        aws: source,
+        now: &now,
+    };
     let args = std::iter::once("git-credential-codecommit").chain(args.iter().copied());
-    let code = program::run(args, &mut stdin.as_bytes(), &mut stdout, &mut stderr, &context);
+    let code = program::run(
+        args,
+        &mut stdin.as_bytes(),
+        &mut stdout,
+        &mut stderr,
+        &context,
+    );
     Run {
         code,
         stdout: String::from_utf8(stdout).expect("stdout is UTF-8"),
@@ -79,4 +92,5 @@ pub fn run(source: &StaticSource, args: &[&str], stdin: &str) -> Run {
     }
 }
 
-pub const REQUEST: &str = "protocol=https\nhost=git-codecommit.us-east-2.amazonaws.com\npath=v1/repos/MyDemoRepo\n\n";
+pub const REQUEST: &str =
+    "protocol=https\nhost=git-codecommit.us-east-2.amazonaws.com\npath=v1/repos/MyDemoRepo\n\n";
