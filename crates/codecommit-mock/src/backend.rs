@@ -285,12 +285,12 @@ pub struct ChildBody {
 impl ChildBody {
     fn finish(&mut self) {
         self.stdout = None;
-        if let Some(mut child) = self.child.take() {
-            if let Ok(handle) = tokio::runtime::Handle::try_current() {
-                handle.spawn(async move {
-                    let _ = child.wait().await;
-                });
-            }
+        if let Some(mut child) = self.child.take()
+            && let Ok(handle) = tokio::runtime::Handle::try_current()
+        {
+            handle.spawn(async move {
+                let _ = child.wait().await;
+            });
         }
     }
 }

@@ -193,7 +193,7 @@ pub async fn handle(
     let result = respond(&state, &target, &host, req, &mut entry).await;
     let result = match result {
         Ok(resp) => Ok(resp),
-        Err(reason) if reason == Reason::Dropped => Err(Dropped),
+        Err(Reason::Dropped) => Err(Dropped),
         Err(reason) => {
             entry.reason = Some(reason);
             let (status, body) = refusal(reason);
@@ -303,7 +303,7 @@ async fn respond(
             entry.user = authn.user;
             let identity = authn.result?;
             entry.identity = Some(identity.clone());
-            if !sh.repositories.iter().any(|r| *r == git_path.repo) {
+            if !sh.repositories.contains(&git_path.repo) {
                 return Err(Reason::RepositoryNotFound);
             }
             (

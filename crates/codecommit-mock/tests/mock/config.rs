@@ -1,0 +1,54 @@
+//! Configuration errors name what is wrong.
+
+use codecommit_mock::Config;
+
+use crate::support::config_toml;
+
+#[track_caller]
+fn error(text: &str) -> String {
+    match Config::from_toml(text) {
+        Ok(_) => panic!("accepted:\n{text}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn unknown_keys_are_named() {
+    let e = error(
+        "[[identity]]\nname = \"a\"\naccess_key_id = \"K\"\nsecret_access_key = \"s\"\nsecret_key = \"x\"\n",
+    );
+    assert!(e.contains("secret_key"), "{e}");
+    let e = error("[[repositories]]\nname = \"R\"\n");
+    assert!(e.contains("repositories"), "{e}");
+    let e = error(&(config_toml() + "\n[faults]\nthrotle = true\n"));
+    assert!(e.contains("throtle"), "{e}");
+}
+
+#[test]
+fn references_and_names_are_checked() {
+    let e = error("[[repository]]\nregion = \"us-east-2\"\nname = \"R\"\npull = [\"ghost\"]\n");
+    assert!(e.contains("ghost"), "{e}");
+    let e = error("[[repository]]\nregion = \"us-east-2\"\nname = \"bad name\"\n");
+    assert!(e.contains("bad name"), "{e}");
+    let e = error("[[repository]]\nregion = \"us-east-2\"\nname = \"R.git\"\n");
+    assert!(e.contains(".git"), "{e}");
+    let e = error("[[repository]]\nregion = \"Ohio\"\nname = \"R\"\n");
+    assert!(e.contains("Ohio"), "{e}");
+    let e =
+        error("[[git_credential]]\nidentity = \"nobody\"\nusername = \"u\"\npassword = \"p\"\n");
+    assert!(e.contains("nobody"), "{e}");
+}
+
+#[test]
+fn secrets_stay_out_of_debug_output() {
+    let config = Config::from_toml(&config_toml()).expect("config");
+    let text = format!("{config:?}");
+    for secret in [
+        crate::support::ALICE_SECRET,
+        crate::support::TOM_TOKEN,
+        "alice-git-password",
+        "gh-password",
+    ] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+}

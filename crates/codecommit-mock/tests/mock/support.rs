@@ -1,0 +1,262 @@
+//! Shared fixtures: a standard configuration, a started mock, git and curl through it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use codecommit_mock::{Config, LogEntry, Mock, MockHandle, Options, Reason};
+use codecommit_testkit::Sandbox;
+
+pub const HOST: &str = "git-codecommit.us-east-2.amazonaws.com";
+pub const REPO_URL: &str = "https://git-codecommit.us-east-2.amazonaws.com/v1/repos/MyDemoRepo";
+pub const ALICE_KEY: &str = "AKIAEXAMPLE0000ALICE";
+pub const ALICE_SECRET: &str = "alice/secret+key0000000000000000000000000";
+pub const TOM_KEY: &str = "ASIAEXAMPLE00000TOM0";
+pub const TOM_SECRET: &str = "tom-secret";
+pub const TOM_TOKEN: &str = "IQoJb3JpZ2luX2VjE/tok+en==";
+
+/// alice: pull+push; bob: pull only; tom: temporary credentials. MyDemoRepo in us-east-2,
+/// EuRepo in eu-west-1, a `github.com` stand-in with its own user.
+pub fn config_toml() -> String {
+    format!(
+        r#"
+[[identity]]
+name = "alice"
+access_key_id = "{ALICE_KEY}"
+secret_access_key = "{ALICE_SECRET}"
+
+[[identity]]
+name = "bob"
+access_key_id = "AKIAEXAMPLE00000BOB0"
+secret_access_key = "bob-secret"
+
+[[identity]]
+name = "tom"
+access_key_id = "{TOM_KEY}"
+secret_access_key = "{TOM_SECRET}"
+session_token = "{TOM_TOKEN}"
+session_expires = "2099-01-01T00:00:00Z"
+
+[[git_credential]]
+identity = "alice"
+username = "alice-at-111122223333"
+password = "alice-git-password"
+
+[[git_credential]]
+identity = "bob"
+username = "bob-at-111122223333"
+password = "bob-git-password"
+
+[[repository]]
+region = "us-east-2"
+name = "MyDemoRepo"
+pull = ["alice", "bob", "tom"]
+push = ["alice", "tom"]
+
+[[repository]]
+region = "eu-west-1"
+name = "EuRepo"
+pull = ["alice"]
+push = ["alice"]
+
+[[static_host]]
+host = "github.com"
+username = "octocat"
+password = "gh-password"
+repositories = ["octo/hello.git"]
+"#
+    )
+}
+
+pub fn config() -> Config {
+    Config::from_toml(&config_toml()).expect("the standard test configuration is valid")
+}
+
+pub fn start() -> MockHandle {
+    start_with(config())
+}
+
+pub fn start_with(config: Config) -> MockHandle {
+    Mock::start(config, Options::default()).expect("mock starts")
+}
+
+/// The git binaries on this machine (both where present), so behaviour is checked on each.
+pub fn gits() -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = ["/usr/bin/git", "/usr/local/bin/git"]
+        .iter()
+        .map(PathBuf::from)
+        .filter(|p| p.is_file())
+        .collect();
+    if found.is_empty() {
+        found.push(tool("git"));
+    }
+    found
+}
+
+/// `git` in the sandbox, pointed at the mock by `-c` (plumbing, not the story of a test).
+pub fn git(sandbox: &Sandbox, git: &Path, mock: &MockHandle) -> Command {
+    let mut cmd = sandbox.command(git);
+    cmd.arg("-c")
+        .arg(format!("http.proxy={}", mock.proxy_url()))
+        .arg("-c")
+        .arg(format!("http.sslCAInfo={}", mock.ca_file().display()))
+        .args([
+            "-c",
+            "user.name=Test",
+            "-c",
+            "user.email=test@example.com",
+            "-c",
+            "init.defaultBranch=main",
+        ]);
+    cmd
+}
+
+/// Runs and returns the output, printing it with the command on failure to start.
+#[track_caller]
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+}
+
+#[track_caller]
+pub fn ok(cmd: &mut Command, mock: &MockHandle) -> Output {
+    let out = run(cmd);
+    assert!(out.status.success(), "{}", describe(cmd, &out, mock));
+    out
+}
+
+/// A command that must fail, with `needle` in its stderr.
+#[track_caller]
+pub fn fails(cmd: &mut Command, needle: &str, mock: &MockHandle) -> Output {
+    let out = run(cmd);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains(needle),
+        "expected failure containing {needle:?}\n{}",
+        describe(cmd, &out, mock)
+    );
+    out
+}
+
+pub fn describe(cmd: &Command, out: &Output, mock: &MockHandle) -> String {
+    format!(
+        "command: {cmd:?}\nexit: {:?}\nstdout:\n{}\nstderr:\n{}\nproxy {} CA {}\nmock log:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        mock.proxy_url(),
+        mock.ca_file().display(),
+        log_text(&mock.log())
+    )
+}
+
+pub fn log_text(log: &[LogEntry]) -> String {
+    log.iter()
+        .map(|e| serde_json::to_string(e).unwrap_or_default() + "\n")
+        .collect()
+}
+
+/// The reasons of all refused requests, in order.
+pub fn reasons(mock: &MockHandle) -> Vec<Reason> {
+    mock.log().iter().filter_map(|e| e.reason).collect()
+}
+
+/// Asserts the last logged request has this status and reason.
+#[track_caller]
+pub fn assert_last(mock: &MockHandle, status: u16, reason: Option<Reason>) {
+    let log = mock.log();
+    let last = log.last().unwrap_or_else(|| panic!("empty mock log"));
+    assert_eq!(
+        (last.status, last.reason),
+        (status, reason),
+        "mock log:\n{}",
+        log_text(&log)
+    );
+}
+
+/// `user:password@` in a URL, percent-encoded as git expects.
+pub fn url_with(user: &str, password: &str, url: &str) -> String {
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    };
+    url.replacen(
+        "https://",
+        &format!("https://{}:{}@", enc(user), enc(password)),
+        1,
+    )
+}
+
+/// A fresh SigV4 password for alice (the mock's own signer: only for forging bad ones and
+/// for requests the real helpers cannot make).
+pub fn password(secret: &str, region: &str, host: &str, path: &str, mock: &MockHandle) -> String {
+    codecommit_mock::sigv4::password(secret, mock.clock().now(), region, host, path)
+}
+
+/// curl through the proxy with the CA; `-s -o - -w '%{http_code}'` style.
+pub fn curl(sandbox: &Sandbox, mock: &MockHandle) -> Command {
+    let mut cmd = sandbox.command(tool("curl"));
+    cmd.args(["-s", "--max-time", "20", "--proxy"])
+        .arg(mock.proxy_url())
+        .arg("--cacert")
+        .arg(mock.ca_file())
+        .args(["-o", "/dev/null", "-w", "%{http_code}"]);
+    cmd
+}
+
+/// The HTTP status curl printed.
+#[track_caller]
+pub fn curl_status(cmd: &mut Command) -> String {
+    let out = run(cmd);
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// Makes a commit in a new work tree and returns its directory.
+pub fn work_tree(sandbox: &Sandbox, git_bin: &Path, mock: &MockHandle, name: &str) -> PathBuf {
+    let dir = sandbox.root().join(name);
+    ok(
+        git(sandbox, git_bin, mock).arg("init").arg("-q").arg(&dir),
+        mock,
+    );
+    std::fs::write(dir.join("file.txt"), format!("{name}\n")).expect("write file");
+    ok(
+        git(sandbox, git_bin, mock)
+            .arg("-C")
+            .arg(&dir)
+            .args(["add", "file.txt"]),
+        mock,
+    );
+    ok(
+        git(sandbox, git_bin, mock)
+            .arg("-C")
+            .arg(&dir)
+            .args(["commit", "-q", "-m", name]),
+        mock,
+    );
+    dir
+}
+
+pub fn head(sandbox: &Sandbox, git_bin: &Path, dir: &Path) -> String {
+    let out = run(sandbox
+        .command(git_bin)
+        .arg("-C")
+        .arg(dir)
+        .args(["rev-parse", "HEAD"]));
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// A program from the test process's PATH, as an absolute path (the sandbox's PATH is empty).
+#[track_caller]
+pub fn tool(name: &str) -> PathBuf {
+    codecommit_testkit::find_tool(
+        name,
+        &format!("CODECOMMIT_TEST_{}", name.to_ascii_uppercase()),
+    )
+    .unwrap_or_else(|| panic!("`{name}` is needed by this test and is not on PATH"))
+}
