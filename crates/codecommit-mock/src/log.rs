@@ -61,6 +61,8 @@ pub enum Reason {
     MethodNotAllowed,
     /// Request body larger than the limit.
     BodyTooLarge,
+    /// Request headers larger than the limit (64 KiB in all).
+    HeadersTooLarge,
     /// Request body stalled longer than the idle timeout, or broke off.
     BodyError,
     /// CONNECT to a host the mock does not serve (nothing ever leaves the machine).

@@ -21,6 +21,9 @@ use crate::host::{self, CodeCommitHost};
 use crate::log::{LogEntry, Reason, RequestLog};
 use crate::repo::{self, RepoStore, Service};
 
+/// Largest total size of request headers accepted.
+pub const MAX_HEADERS: usize = 64 * 1024;
+
 pub type Body = BoxBody<Bytes, std::io::Error>;
 
 /// Everything a request needs, shared by all connections.
@@ -158,6 +161,10 @@ pub fn refusal(reason: Reason) -> (StatusCode, &'static str) {
             StatusCode::METHOD_NOT_ALLOWED,
             "<InvalidRequestException>\n  <Message>Method not allowed</Message>\n</InvalidRequestException>\n",
         ),
+        HeadersTooLarge => (
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "<InvalidRequestException>\n  <Message>Request headers too large</Message>\n</InvalidRequestException>\n",
+        ),
         BodyTooLarge => (
             StatusCode::PAYLOAD_TOO_LARGE,
             "<InvalidRequestException>\n  <Message>Request too large</Message>\n</InvalidRequestException>\n",
@@ -253,6 +260,15 @@ async fn respond(
         None => {}
     }
 
+    // hyper bounds its read buffer, but a head that arrives in one read can exceed it: check here.
+    let head_size: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
+    if head_size > MAX_HEADERS {
+        return Err(Reason::HeadersTooLarge);
+    }
     let method = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();
     let query = req.uri().query().map(str::to_owned);
