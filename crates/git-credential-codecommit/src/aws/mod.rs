@@ -6,6 +6,8 @@
 //! chooses the chain the AWS CLI would choose and turns its errors into one line that says what
 //! to fix.
 
+mod lazy_http;
+
 use crate::secret::Secret;
 use aws_config::BehaviorVersion;
 use aws_config::default_provider::credentials::DefaultCredentialsChain;
@@ -84,9 +86,13 @@ impl SdkSource {
 }
 
 fn provider_config(region: Option<&str>) -> ProviderConfig {
-    ProviderConfig::without_region()
+    let config = ProviderConfig::without_region()
         .with_behavior_version(Some(BehaviorVersion::latest()))
-        .with_region(region.map(|r| Region::new(r.to_owned())))
+        .with_region(region.map(|r| Region::new(r.to_owned())));
+    match lazy_http::LazyHttpClient::sdk_default() {
+        Some(client) => config.with_http_client(client),
+        None => config,
+    }
 }
 
 impl AwsSource for SdkSource {
