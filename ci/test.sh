@@ -5,6 +5,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Debian packages: libfaketime freezes and moves the clock of real peers (the AWS CLI, git).
+need=()
+command -v faketime >/dev/null || need+=(faketime)
+command -v git >/dev/null || need+=(git)
+command -v curl >/dev/null || need+=(curl)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
 venv=target/ci/venv
 if [ ! -x "$venv/bin/aws" ] || [ ! -x "$venv/bin/git-remote-codecommit" ]; then
   python3 -m venv "$venv"
@@ -20,3 +30,5 @@ export CODECOMMIT_TEST_STRICT=1
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+# The mock's load test: 32 clones and 8 pushers, kill -9 and restart, fsck (bounded, loopback).
+cargo test --locked -p codecommit-mock --test mock -- --ignored load::

@@ -1,0 +1,107 @@
+//! One `get` as git runs it: a whole process, a request on stdin, keys from the shared
+//! credentials file. Side by side with `aws codecommit credential-helper get` when the AWS CLI
+//! is found (CODECOMMIT_TEST_AWS or PATH), interleaved so machine noise hits both alike.
+//!
+//! `cargo bench -p git-credential-codecommit --bench get` (optimised build). Prints medians and
+//! the ratio; the goals (under 5 ms, at least 100x faster) are reported, not asserted: timing
+//! belongs in benchmarks, not in tests that a busy machine would make flaky.
+use codecommit_testkit::{Sandbox, find_tool};
+use std::io::Write;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+const REQUEST: &[u8] = b"protocol=https\nhost=git-codecommit.us-east-2.amazonaws.com\npath=v1/repos/MyDemoRepo\n\n";
+
+fn once(sandbox: &Sandbox, program: &Path, args: &[&str]) -> Duration {
+    let started = Instant::now();
+    let mut child = sandbox
+        .command(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the helper");
+    child.stdin.take().expect("stdin").write_all(REQUEST).expect("write the request");
+    let out = child.wait_with_output().expect("wait for the helper");
+    let elapsed = started.elapsed();
+    assert!(
+        out.status.success() && out.stdout.starts_with(b"username=AKIAIOSFODNN7EXAMPLE\npassword="),
+        "{} failed: {}",
+        program.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    elapsed
+}
+
+fn median(samples: &mut [Duration]) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn percentile(samples: &[Duration], p: f64) -> Duration {
+    samples[((samples.len() - 1) as f64 * p).round() as usize]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter argument that is not ours means "not this bench".
+    if std::env::args().skip(1).any(|a| !a.starts_with("--") && !"get".contains(a.as_str())) {
+        return;
+    }
+    let ours = Path::new(env!("CARGO_BIN_EXE_git-credential-codecommit"));
+    let aws = find_tool("aws", "CODECOMMIT_TEST_AWS");
+    let mut sandbox = Sandbox::new();
+    if let Some(aws) = &aws {
+        // The AWS CLI's entry point is a script: it needs its interpreter's directory.
+        sandbox = sandbox.with_path(aws.parent().map(Path::to_path_buf)).with_system_path();
+    }
+    sandbox.write_aws_credentials(
+        "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+    );
+
+    let rounds = 200;
+    let aws_every = 10; // the AWS CLI takes about half a second: sample it every 10th round
+    for _ in 0..20 {
+        once(&sandbox, ours, &["get"]);
+    }
+    if let Some(aws) = &aws {
+        once(&sandbox, aws, &["codecommit", "credential-helper", "get"]);
+    }
+    let mut our_samples = Vec::with_capacity(rounds);
+    let mut aws_samples = Vec::new();
+    for round in 0..rounds {
+        our_samples.push(once(&sandbox, ours, &["get"]));
+        if let Some(aws) = aws.as_ref().filter(|_| round % aws_every == 0) {
+            aws_samples.push(once(&sandbox, aws, &["codecommit", "credential-helper", "get"]));
+        }
+    }
+
+    let our_median = median(&mut our_samples);
+    println!(
+        "git-credential-codecommit get: median {} (p10 {}, p90 {}, {} runs)",
+        ms(our_median),
+        ms(percentile(&our_samples, 0.1)),
+        ms(percentile(&our_samples, 0.9)),
+        our_samples.len()
+    );
+    println!("  goal under 5 ms: {}", if our_median < Duration::from_millis(5) { "met" } else { "MISSED" });
+    if aws_samples.is_empty() {
+        println!("aws codecommit credential-helper get: not measured (no `aws` found; set CODECOMMIT_TEST_AWS)");
+        return;
+    }
+    let aws_median = median(&mut aws_samples);
+    let ratio = aws_median.as_secs_f64() / our_median.as_secs_f64();
+    println!(
+        "aws codecommit credential-helper get: median {} (p10 {}, p90 {}, {} runs)",
+        ms(aws_median),
+        ms(percentile(&aws_samples, 0.1)),
+        ms(percentile(&aws_samples, 0.9)),
+        aws_samples.len()
+    );
+    println!("ratio: {ratio:.0}x faster; goal at least 100x: {}", if ratio >= 100.0 { "met" } else { "MISSED" });
+}
