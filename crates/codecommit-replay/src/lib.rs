@@ -1,0 +1,34 @@
+//! Replays the AWS CodeCommit HTTPS troubleshooting guide against real git.
+//!
+//! Each scenario (`scenarios/*.toml`) sets up a sandbox the way a user's machine was set up,
+//! runs real git against the mock CodeCommit endpoint with the helper under test, and checks
+//! what happened: git's exit code and error lines, the prompts it showed, every call it made to
+//! every credential helper, and what the endpoint saw. Then it replays each of the guide's
+//! fixes from a fresh sandbox.
+//!
+//! - [`scenario`]: the file format; [`world`]: identities, repositories and placeholders;
+//! - [`sandbox`]: isolated HOME, configuration, PATH and environment;
+//! - [`standin`]: the keychain and Git Credential Manager stand-ins, askpass, the recorder;
+//! - [`helper`]: the helper under test; [`gits`]: every git on the machine;
+//! - [`run`]: one variant with one git; [`replay`]: all of them; [`report`]: the results.
+#![forbid(unsafe_code)]
+
+pub mod gits;
+pub mod helper;
+pub mod replay;
+pub mod report;
+pub mod run;
+pub mod sandbox;
+pub mod scenario;
+pub mod standin;
+pub mod transcript;
+pub mod version;
+pub mod world;
+
+use std::path::PathBuf;
+
+/// `scenarios/` of this workspace (when run from a checkout), else `./scenarios`.
+pub fn default_scenarios_dir() -> PathBuf {
+    let checkout = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    if checkout.is_dir() { checkout } else { PathBuf::from("scenarios") }
+}

@@ -1,0 +1,134 @@
+use clap::{Parser, Subcommand};
+use codecommit_replay::helper::{HELPER_ENV, HelperUnderTest, workspace_binary};
+use codecommit_replay::report::{self, Format};
+use codecommit_replay::sandbox::{Tools, find_faketime};
+use codecommit_replay::scenario::Scenario;
+use codecommit_replay::{gits, replay};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Replays the AWS CodeCommit HTTPS troubleshooting guide against real git.
+#[derive(Debug, Parser)]
+#[command(name = "codecommit-replay", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Replay every scenario (symptom and fixes) with every git found
+    Replay(ReplayArgs),
+    /// List the scenarios and their fixes
+    List {
+        #[arg(long, value_name = "DIR")]
+        scenarios: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct ReplayArgs {
+    /// Directory of scenario files (default: the workspace's scenarios/)
+    #[arg(long, value_name = "DIR")]
+    scenarios: Option<PathBuf>,
+    /// Only these scenarios (file names without .toml)
+    #[arg(long = "scenario", value_name = "NAME")]
+    only: Vec<String>,
+    /// Git binaries to replay with (default: every git found; also CODECOMMIT_REPLAY_GITS)
+    #[arg(long = "git", value_name = "PATH")]
+    gits: Vec<PathBuf>,
+    /// The helper under test: answers `PROGRAM codecommit credential-helper get` (default: this
+    /// workspace's git-credential-codecommit; also CODECOMMIT_REPLAY_HELPER)
+    #[arg(long, value_name = "PROGRAM")]
+    helper: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// Write the report here instead of stdout
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Variants replayed at once
+    #[arg(long, default_value_t = 4)]
+    jobs: usize,
+    /// Keep each sandbox on disk (paths are in the JSON report) to rerun git by hand
+    #[arg(long)]
+    keep: bool,
+    /// No progress lines on stderr
+    #[arg(long)]
+    quiet: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::List { scenarios } => {
+            let dir = scenarios.unwrap_or_else(codecommit_replay::default_scenarios_dir);
+            match Scenario::load_dir(&dir) {
+                Ok(all) => {
+                    for s in all {
+                        println!("{:<32} {}", s.name, s.title);
+                        for f in &s.fixes {
+                            println!("{:<32}   fix: {}", "", f.name);
+                        }
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e.to_string()),
+            }
+        }
+        Command::Replay(args) => match replay_command(args) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
+            Err(e) => fail(&e),
+        },
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("codecommit-replay: {message}");
+    ExitCode::from(2)
+}
+
+fn replay_command(args: ReplayArgs) -> Result<bool, String> {
+    let dir = args.scenarios.clone().unwrap_or_else(codecommit_replay::default_scenarios_dir);
+    let mut scenarios = Scenario::load_dir(&dir).map_err(|e| e.to_string())?;
+    if !args.only.is_empty() {
+        if let Some(unknown) = args.only.iter().find(|n| !scenarios.iter().any(|s| &s.name == *n)) {
+            return Err(format!("no scenario '{unknown}' in {}; see `codecommit-replay list`", dir.display()));
+        }
+        scenarios.retain(|s| args.only.contains(&s.name));
+    }
+    let gits = gits::discover(&args.gits)?;
+    let helper_path = match args.helper.clone().or_else(|| std::env::var_os(HELPER_ENV).map(PathBuf::from)) {
+        Some(path) => path,
+        None => workspace_binary("git-credential-codecommit", "git-credential-codecommit")?,
+    };
+    let helper = HelperUnderTest::probe(&helper_path)?;
+    let tools = Tools { standin: workspace_binary("codecommit-replay", "codecommit-standin")?, faketime: find_faketime() };
+    if !args.quiet {
+        eprintln!(
+            "replaying {} scenarios with git {} and {} ({})",
+            scenarios.len(),
+            gits.iter().map(|g| g.version.to_string()).collect::<Vec<_>>().join(", "),
+            helper.name,
+            if helper.expiry { "prints password_expiry_utc" } else { "no password_expiry_utc" }
+        );
+    }
+    let started = std::time::Instant::now();
+    let plan = replay::Plan { scenarios: &scenarios, gits: &gits, helper: &helper, tools: &tools, jobs: args.jobs, keep: args.keep, progress: !args.quiet };
+    let results = replay::replay(&plan)?;
+    let text = match args.format {
+        Format::Table => report::table(&results),
+        Format::Json => report::json(&results),
+        Format::Markdown => report::markdown(&scenarios, &results),
+        Format::Junit => report::junit(&results),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        None => print!("{text}"),
+    }
+    let (pass, fail, skip) = report::counts(&results);
+    if !args.quiet {
+        eprintln!("{pass} passed, {fail} failed, {skip} skipped in {:.1} s", started.elapsed().as_secs_f64());
+    }
+    Ok(fail == 0)
+}

@@ -1,0 +1,105 @@
+//! Everything × every git × one helper, on a few worker threads, with progress on stderr.
+
+use crate::gits::Git;
+use crate::helper::HelperUnderTest;
+use crate::run::{RunResult, run_variant};
+use crate::sandbox::Tools;
+use crate::scenario::Scenario;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+#[derive(Debug, Clone)]
+pub struct Plan<'a> {
+    pub scenarios: &'a [Scenario],
+    pub gits: &'a [Git],
+    pub helper: &'a HelperUnderTest,
+    pub tools: &'a Tools,
+    pub jobs: usize,
+    pub keep: bool,
+    pub progress: bool,
+}
+
+/// Runs every variant of every scenario with every git; results in a stable order.
+pub fn replay(plan: &Plan<'_>) -> Result<Vec<RunResult>, String> {
+    let seed_dir = tempfile::tempdir().map_err(|e| format!("seed repository: {e}"))?;
+    let seed = make_seed(&plan.gits[0].path, seed_dir.path())?;
+    let mut work = Vec::new();
+    for scenario in plan.scenarios {
+        for (v, variant) in scenario.variants().into_iter().enumerate() {
+            for git in plan.gits {
+                work.push((scenario, v, variant.clone(), git));
+            }
+        }
+    }
+    let total = work.len();
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, RunResult)>> = Mutex::new(Vec::with_capacity(total));
+    std::thread::scope(|scope| {
+        for _ in 0..plan.jobs.max(1) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some((scenario, _, variant, git)) = work.get(i) else { break };
+                    let result = run_variant(scenario, variant, git, plan.helper, plan.tools, &seed, plan.keep);
+                    let finished = done.fetch_add(1, Ordering::SeqCst) + 1;
+                    if plan.progress {
+                        let mark = match &result.outcome {
+                            crate::run::Outcome::Pass => "pass",
+                            crate::run::Outcome::Fail(_) => "FAIL",
+                            crate::run::Outcome::Skip(_) => "skip",
+                        };
+                        let _ = writeln!(
+                            std::io::stderr(),
+                            "[{finished:>3}/{total}] {mark} {} / {} / git {} ({:.1} s)",
+                            result.scenario,
+                            result.variant,
+                            result.git,
+                            result.seconds
+                        );
+                    }
+                    results.lock().unwrap_or_else(|e| e.into_inner()).push((i, result));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    results.sort_by_key(|(i, _)| *i);
+    Ok(results.into_iter().map(|(_, r)| r).collect())
+}
+
+/// A repository with one commit on `main`, the same bytes every time.
+fn make_seed(git: &Path, dir: &Path) -> Result<PathBuf, String> {
+    let repo = dir.join("seed");
+    let home = dir.join("home");
+    std::fs::create_dir_all(&home).map_err(|e| e.to_string())?;
+    let run = |args: &[&str]| -> Result<(), String> {
+        let out = Command::new(git)
+            .args(args)
+            .env_clear()
+            .env("HOME", &home)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "Replay")
+            .env("GIT_AUTHOR_EMAIL", "replay@example.com")
+            .env("GIT_COMMITTER_NAME", "Replay")
+            .env("GIT_COMMITTER_EMAIL", "replay@example.com")
+            .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
+            .output()
+            .map_err(|e| format!("making the seed repository: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!("making the seed repository: git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()))
+        }
+    };
+    let repo_s = repo.to_string_lossy().into_owned();
+    run(&["-c", "init.defaultBranch=main", "init", "--quiet", &repo_s])?;
+    std::fs::write(repo.join("README.md"), "# MyDemoRepo\n").map_err(|e| e.to_string())?;
+    run(&["-C", &repo_s, "add", "README.md"])?;
+    run(&["-C", &repo_s, "commit", "--quiet", "-m", "Initial commit"])?;
+    Ok(repo)
+}

@@ -1,0 +1,231 @@
+//! Reports: a terminal table, JSON, Markdown and JUnit XML.
+
+use crate::run::{Outcome, RunResult};
+use crate::scenario::Scenario;
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Markdown,
+    Junit,
+}
+
+fn mark(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Pass => "pass",
+        Outcome::Fail(_) => "FAIL",
+        Outcome::Skip(_) => "skip",
+    }
+}
+
+fn versions(results: &[RunResult]) -> Vec<String> {
+    let mut v: Vec<String> = results.iter().map(|r| r.git.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    v.sort_by_key(|s| crate::version::GitVersion::parse(s));
+    v
+}
+
+/// Rows of (scenario, variant) in first-seen order.
+fn rows(results: &[RunResult]) -> Vec<(String, String)> {
+    let mut rows: Vec<(String, String)> = Vec::new();
+    for r in results {
+        let key = (r.scenario.clone(), r.variant.clone());
+        if !rows.contains(&key) {
+            rows.push(key);
+        }
+    }
+    rows
+}
+
+fn cell<'a>(results: &'a [RunResult], scenario: &str, variant: &str, git: &str) -> Option<&'a RunResult> {
+    results.iter().find(|r| r.scenario == scenario && r.variant == variant && r.git == git)
+}
+
+/// The scenario × git table for a terminal, then the first mismatch of each failure.
+pub fn table(results: &[RunResult]) -> String {
+    let gits = versions(results);
+    let rows = rows(results);
+    let label = |(s, v): &(String, String)| if v == "symptom" { s.clone() } else { format!("  {v}") };
+    let width = rows.iter().map(|r| label(r).len()).max().unwrap_or(8).max(8);
+    let mut out = String::new();
+    let _ = write!(out, "{:width$}", "scenario");
+    for g in &gits {
+        let _ = write!(out, "  git {g:<8}");
+    }
+    out.push('\n');
+    for row in &rows {
+        let _ = write!(out, "{:width$}", label(row));
+        for g in &gits {
+            let m = cell(results, &row.0, &row.1, g).map(|r| mark(&r.outcome)).unwrap_or("-");
+            let _ = write!(out, "  {m:<12}");
+        }
+        out.push('\n');
+    }
+    let (pass, fail, skip) = counts(results);
+    let _ = writeln!(out, "\n{pass} passed, {fail} failed, {skip} skipped");
+    for r in results {
+        if let Outcome::Fail(why) = &r.outcome {
+            let _ = writeln!(out, "\nFAIL {} / {} / git {} / {}:\n  {}", r.scenario, r.variant, r.git, r.helper, why.replace('\n', "\n  "));
+        }
+    }
+    out
+}
+
+pub fn counts(results: &[RunResult]) -> (usize, usize, usize) {
+    let count = |f: fn(&Outcome) -> bool| results.iter().filter(|r| f(&r.outcome)).count();
+    (count(|o| *o == Outcome::Pass), count(|o| matches!(o, Outcome::Fail(_))), count(|o| matches!(o, Outcome::Skip(_))))
+}
+
+#[derive(Serialize)]
+struct JsonRow<'a> {
+    scenario: &'a str,
+    variant: &'a str,
+    git: &'a str,
+    helper: &'a str,
+    outcome: &'static str,
+    first_mismatch: Option<&'a str>,
+    skipped_because: Option<&'a str>,
+    seconds: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sandbox: Option<&'a str>,
+    steps: &'a [crate::run::StepResult],
+}
+
+pub fn json(results: &[RunResult]) -> String {
+    let rows: Vec<JsonRow<'_>> = results
+        .iter()
+        .map(|r| JsonRow {
+            scenario: &r.scenario,
+            variant: &r.variant,
+            git: &r.git,
+            helper: &r.helper,
+            outcome: match r.outcome {
+                Outcome::Pass => "pass",
+                Outcome::Fail(_) => "fail",
+                Outcome::Skip(_) => "skip",
+            },
+            first_mismatch: match &r.outcome {
+                Outcome::Fail(m) => Some(m),
+                _ => None,
+            },
+            skipped_because: match &r.outcome {
+                Outcome::Skip(m) => Some(m),
+                _ => None,
+            },
+            seconds: (r.seconds * 1000.0).round() / 1000.0,
+            sandbox: r.sandbox.as_deref(),
+            steps: &r.steps,
+        })
+        .collect();
+    serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n"
+}
+
+/// The README's table: each scenario with what the guide says, and what each git did.
+pub fn markdown(scenarios: &[Scenario], results: &[RunResult]) -> String {
+    let gits = versions(results);
+    let helper = results.first().map(|r| r.helper.as_str()).unwrap_or("");
+    let mut out = String::new();
+    let _ = writeln!(out, "Helper under test: `{helper}`. Each cell: the outcome, then what git did in the last step (exit code and last line of stderr).\n");
+    let _ = write!(out, "| scenario | what the guide says |");
+    for g in &gits {
+        let _ = write!(out, " git {g} |");
+    }
+    out.push('\n');
+    let _ = write!(out, "|---|---|");
+    for _ in &gits {
+        out.push_str("---|");
+    }
+    out.push('\n');
+    for scenario in scenarios {
+        for variant in scenario.variants() {
+            let (name, claim) = if variant.name == "symptom" {
+                (format!("**{}**: {}", scenario.name, scenario.title), scenario.claim.clone())
+            } else {
+                let fix = scenario.fixes.iter().find(|f| format!("fix: {}", f.name) == variant.name);
+                (format!("↳ {}", variant.name), fix.map(|f| f.guide.clone()).unwrap_or_default())
+            };
+            let _ = write!(out, "| {} | {} |", escape(&name), escape(&claim));
+            for g in &gits {
+                let text = match cell(results, &scenario.name, &variant.name, g) {
+                    Some(r) => {
+                        let last = r.steps.iter().rev().find(|s| s.exit.is_some());
+                        let what = last
+                            .map(|s| {
+                                let line = s.stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+                                format!("exit {}{}", s.exit.unwrap_or(0), if line.is_empty() { String::new() } else { format!(": `{}`", line.trim()) })
+                            })
+                            .unwrap_or_default();
+                        format!("{} {}", mark(&r.outcome), what)
+                    }
+                    None => "-".into(),
+                };
+                let _ = write!(out, " {} |", escape(&text));
+            }
+            out.push('\n');
+        }
+    }
+    let differing: Vec<&Scenario> = scenarios.iter().filter(|s| s.differs_from_guide.is_some() || s.fixes.iter().any(|f| f.differs_from_guide.is_some())).collect();
+    if !differing.is_empty() {
+        let _ = writeln!(out, "\n**Where real git differs from the guide**\n");
+        for s in differing {
+            if let Some(d) = &s.differs_from_guide {
+                let _ = writeln!(out, "- `{}`: {}", s.name, d.trim());
+            }
+            for f in &s.fixes {
+                if let Some(d) = &f.differs_from_guide {
+                    let _ = writeln!(out, "- `{}`, fix \"{}\": {}", s.name, f.name, d.trim());
+                }
+            }
+        }
+    }
+    out
+}
+
+fn escape(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+fn xml(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// JUnit XML: a test suite per git version, a test case per scenario variant.
+pub fn junit(results: &[RunResult]) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"codecommit-replay\">\n");
+    for g in versions(results) {
+        let suite: Vec<&RunResult> = results.iter().filter(|r| r.git == g).collect();
+        let failures = suite.iter().filter(|r| matches!(r.outcome, Outcome::Fail(_))).count();
+        let skipped = suite.iter().filter(|r| matches!(r.outcome, Outcome::Skip(_))).count();
+        let time: f64 = suite.iter().map(|r| r.seconds).sum();
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"git {g}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\" time=\"{time:.3}\">",
+            suite.len()
+        );
+        for r in suite {
+            let _ = write!(
+                out,
+                "    <testcase classname=\"{}\" name=\"{} ({})\" time=\"{:.3}\"",
+                xml(&r.scenario),
+                xml(&r.variant),
+                xml(&r.helper),
+                r.seconds
+            );
+            match &r.outcome {
+                Outcome::Pass => out.push_str("/>\n"),
+                Outcome::Fail(m) => {
+                    let _ = write!(out, ">\n      <failure message=\"{}\"/>\n    </testcase>\n", xml(m));
+                }
+                Outcome::Skip(m) => {
+                    let _ = write!(out, ">\n      <skipped message=\"{}\"/>\n    </testcase>\n", xml(m));
+                }
+            }
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}

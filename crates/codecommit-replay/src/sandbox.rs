@@ -1,0 +1,225 @@
+//! One sandbox per replayed variant: its own HOME, system and global git configuration, AWS
+//! files, a PATH holding only what the scenario installs plus git itself, and an environment
+//! rebuilt from an allowlist for every process (nothing of the caller's leaks in).
+//!
+//! ```text
+//! ROOT/home            HOME, ~/.gitconfig (GIT_CONFIG_GLOBAL), ~/.aws/{config,credentials}
+//! ROOT/etc/gitconfig   GIT_CONFIG_SYSTEM
+//! ROOT/bin             what the scenario installs (aws, git-credential-osxkeychain…)
+//! ROOT/git             git itself
+//! ROOT/standin         stand-in state, the helper transcript, the prompts (CODECOMMIT_STANDIN_DIR)
+//! ROOT/work            where git runs
+//! ROOT/mock            the mock's repositories
+//! ```
+
+use crate::helper::HelperUnderTest;
+use crate::scenario::Setup;
+use crate::standin::{self, HelperTarget, StandinConfig};
+use crate::world;
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug)]
+pub struct Sandbox {
+    root: PathBuf,
+    _temp: Option<tempfile::TempDir>,
+}
+
+/// What the harness itself provides to every sandbox.
+#[derive(Debug, Clone)]
+pub struct Tools {
+    /// The `codecommit-standin` binary.
+    pub standin: PathBuf,
+    /// libfaketime, for steps that move the clock (`None`: such steps cannot run here).
+    pub faketime: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("sandbox {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{0}")]
+    Setup(String),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SandboxError + '_ {
+    move |source| SandboxError::Io { path: path.to_owned(), source }
+}
+
+impl Sandbox {
+    /// A fresh sandbox; `keep` leaves it on disk (its path is printed) for a look after a failure.
+    pub fn new(label: &str, keep: bool) -> Result<Sandbox, SandboxError> {
+        let prefix: String = label.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).take(48).collect();
+        let temp = tempfile::Builder::new()
+            .prefix(&format!("replay-{prefix}-"))
+            .tempdir()
+            .map_err(|source| SandboxError::Io { path: std::env::temp_dir(), source })?;
+        let root = temp.path().to_owned();
+        for dir in ["home/.aws", "home/.config", "etc", "bin", "git", "standin", "work", "tmp", "mock"] {
+            let path = root.join(dir);
+            std::fs::create_dir_all(&path).map_err(io(&path))?;
+        }
+        let temp = if keep {
+            let _ = temp.keep();
+            None
+        } else {
+            Some(temp)
+        };
+        Ok(Sandbox { root, _temp: temp })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+    pub fn home(&self) -> PathBuf {
+        self.root.join("home")
+    }
+    pub fn bin(&self) -> PathBuf {
+        self.root.join("bin")
+    }
+    pub fn work(&self) -> PathBuf {
+        self.root.join("work")
+    }
+    pub fn standin_dir(&self) -> PathBuf {
+        self.root.join("standin")
+    }
+    pub fn mock_dir(&self) -> PathBuf {
+        self.root.join("mock")
+    }
+    pub fn system_gitconfig(&self) -> PathBuf {
+        self.root.join("etc/gitconfig")
+    }
+    pub fn global_gitconfig(&self) -> PathBuf {
+        self.home().join(".gitconfig")
+    }
+
+    /// Writes the setup's files and installs its programs.
+    pub fn prepare(&self, setup: &Setup, git: &Path, helper: &HelperUnderTest, tools: &Tools) -> Result<(), SandboxError> {
+        let expand = |text: &str| world::expand(text, &BTreeMap::new()).map_err(SandboxError::Setup);
+        let files = [
+            (self.system_gitconfig(), &setup.system_gitconfig),
+            (self.global_gitconfig(), &setup.global_gitconfig),
+            (self.home().join(".aws/config"), &setup.aws_config),
+            (self.home().join(".aws/credentials"), &setup.aws_credentials),
+        ];
+        for (path, text) in files {
+            std::fs::write(&path, expand(text)?).map_err(io(&path))?;
+        }
+        link(git, &self.root.join("git").join(format!("git{}", std::env::consts::EXE_SUFFIX)))?;
+        let mut helpers = BTreeMap::new();
+        for name in &setup.install {
+            let target = self.bin().join(name);
+            match name.as_str() {
+                "git-credential-osxkeychain" | "git-credential-manager" | "git-credential-manager-core" => {}
+                "aws" | "aws.cmd" => {
+                    helpers.insert(name.clone(), HelperTarget { program: helper.program.clone(), before_operation: Vec::new() });
+                }
+                "git-credential-codecommit" => {
+                    // A helper that only speaks the AWS CLI's shape answers under this name too.
+                    let before_operation = if helper.native_shape { Vec::new() } else { vec!["codecommit".into(), "credential-helper".into()] };
+                    helpers.insert(name.clone(), HelperTarget { program: helper.program.clone(), before_operation });
+                }
+                other => return Err(SandboxError::Setup(format!("cannot install '{other}': known are aws, aws.cmd, git-credential-codecommit, git-credential-osxkeychain, git-credential-manager"))),
+            }
+            link(&tools.standin, &with_exe(&target))?;
+        }
+        link(&tools.standin, &with_exe(&self.standin_dir().join("askpass")))?;
+        let config = StandinConfig { helpers, keychain: setup.keychain, manager: setup.manager, askpass: setup.askpass.clone() };
+        let path = self.standin_dir().join(standin::CONFIG_FILE);
+        std::fs::write(&path, serde_json::to_vec_pretty(&config).unwrap_or_default()).map_err(io(&path))?;
+        Ok(())
+    }
+
+    /// The whole environment of a git process: each variable is here for a reason, and nothing
+    /// else gets in.
+    pub fn env(&self, proxy: &str, ca_file: &Path, clock_offset: u64, tools: &Tools) -> Vec<(OsString, OsString)> {
+        let home = self.home();
+        let path = std::env::join_paths([self.bin(), self.root.join("git")]).unwrap_or_default();
+        let mut env: Vec<(OsString, OsString)> = vec![
+            // Everything that reads configuration from HOME reads the sandbox's.
+            ("HOME".into(), home.clone().into()),
+            ("USERPROFILE".into(), home.clone().into()),
+            ("XDG_CONFIG_HOME".into(), home.join(".config").into()),
+            // The two files a scenario's git configuration lives in; never /etc/gitconfig.
+            ("GIT_CONFIG_SYSTEM".into(), self.system_gitconfig().into()),
+            ("GIT_CONFIG_GLOBAL".into(), self.global_gitconfig().into()),
+            // Only what the scenario installed, and git: "command not found" is real.
+            ("PATH".into(), path),
+            // Prompts go to the recording askpass; a terminal prompt fails instead of hanging.
+            ("GIT_ASKPASS".into(), with_exe(&self.standin_dir().join("askpass")).into()),
+            ("GIT_TERMINAL_PROMPT".into(), "0".into()),
+            ("CODECOMMIT_STANDIN_DIR".into(), self.standin_dir().into()),
+            // The AWS SDKs and CLI read these files only, and never call instance metadata.
+            ("AWS_CONFIG_FILE".into(), home.join(".aws/config").into()),
+            ("AWS_SHARED_CREDENTIALS_FILE".into(), home.join(".aws/credentials").into()),
+            ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+            // Harness plumbing, not part of any story: the mock's proxy and CA.
+            ("HTTPS_PROXY".into(), proxy.into()),
+            ("GIT_SSL_CAINFO".into(), ca_file.into()),
+            // Stable messages, dates and object ids.
+            ("LANG".into(), "C".into()),
+            ("LC_ALL".into(), "C".into()),
+            ("TZ".into(), "UTC".into()),
+            ("GIT_AUTHOR_NAME".into(), "Replay".into()),
+            ("GIT_AUTHOR_EMAIL".into(), "replay@example.com".into()),
+            ("GIT_COMMITTER_NAME".into(), "Replay".into()),
+            ("GIT_COMMITTER_EMAIL".into(), "replay@example.com".into()),
+            ("GIT_AUTHOR_DATE".into(), "2026-01-02T03:04:05Z".into()),
+            ("GIT_COMMITTER_DATE".into(), "2026-01-02T03:04:05Z".into()),
+            ("TMPDIR".into(), self.root.join("tmp").into()),
+        ];
+        if clock_offset > 0
+            && let Some(lib) = &tools.faketime
+        {
+            // Git, its helpers and the helper under test all see the same later time.
+            env.push(("LD_PRELOAD".into(), lib.into()));
+            env.push(("FAKETIME".into(), format!("+{clock_offset}").into()));
+            // Only the wall clock moves: timeouts measured on the monotonic clock stay real.
+            env.push(("FAKETIME_DONT_FAKE_MONOTONIC".into(), "1".into()));
+        }
+        if cfg!(windows) {
+            // Windows cannot start processes without these.
+            for key in ["SYSTEMROOT", "SystemRoot", "COMSPEC", "PATHEXT", "WINDIR"] {
+                if let Some(v) = std::env::var_os(key) {
+                    env.push((key.into(), v));
+                }
+            }
+        }
+        env
+    }
+}
+
+fn with_exe(path: &Path) -> PathBuf {
+    if cfg!(windows) && path.extension().is_none() {
+        path.with_extension("exe")
+    } else {
+        path.to_owned()
+    }
+}
+
+/// Puts a program into the sandbox under another name. A symbolic link keeps the name in
+/// `argv[0]` (which picks the stand-in's role) without copying the binary; Windows gets a copy.
+fn link(program: &Path, name: &Path) -> Result<(), SandboxError> {
+    #[cfg(unix)]
+    let result = std::os::unix::fs::symlink(program, name);
+    #[cfg(not(unix))]
+    let result = std::fs::copy(program, name).map(|_| ());
+    result.map_err(io(name))
+}
+
+/// Finds libfaketime: `CODECOMMIT_REPLAY_FAKETIME`, then where Debian and Homebrew put it.
+pub fn find_faketime() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("CODECOMMIT_REPLAY_FAKETIME") {
+        return Some(PathBuf::from(path)).filter(|p| p.is_file());
+    }
+    [
+        "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+        "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
+        "/usr/lib/faketime/libfaketime.so.1",
+        "/usr/local/lib/faketime/libfaketime.so.1",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.is_file())
+}

@@ -1,0 +1,320 @@
+//! Scenarios as data: one TOML file per situation in the troubleshooting guide (or one it
+//! omits), with the setup, the symptom as steps with expectations, and each fix replayed from a
+//! fresh sandbox.
+//!
+//! A file is `scenarios/<name>.toml`; see `scenarios/README.md` for the format by example.
+
+use crate::version::{GitVersion, VersionReq};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    #[serde(skip)]
+    pub name: String,
+    #[serde(skip)]
+    pub file: PathBuf,
+    /// One line: the situation.
+    pub title: String,
+    /// The guide's heading this replays, or "not in the guide".
+    pub guide: String,
+    /// What the guide says happens, in a sentence.
+    pub claim: String,
+    /// Where real git does not do what the guide says: what it does instead.
+    #[serde(default)]
+    pub differs_from_guide: Option<String>,
+    pub setup: Setup,
+    /// The symptom, replayed from `setup`.
+    #[serde(rename = "step")]
+    pub steps: Vec<Step>,
+    /// Each fix, replayed from `setup` with its changes.
+    #[serde(default, rename = "fix")]
+    pub fixes: Vec<Fix>,
+}
+
+/// The sandbox before the first step.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Setup {
+    /// `$GIT_CONFIG_SYSTEM` (Git for macOS puts `helper = osxkeychain` there; Git for Windows
+    /// puts `helper = manager`).
+    #[serde(default)]
+    pub system_gitconfig: String,
+    /// `~/.gitconfig`.
+    #[serde(default)]
+    pub global_gitconfig: String,
+    #[serde(default)]
+    pub aws_config: String,
+    #[serde(default)]
+    pub aws_credentials: String,
+    /// Programs on the sandbox's PATH: `aws`, `aws.cmd`, `git-credential-codecommit` (the
+    /// helper under test), `git-credential-osxkeychain`, `git-credential-manager` (stand-ins).
+    #[serde(default)]
+    pub install: Vec<String>,
+    /// Extra environment for every git run.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Answers the askpass program gives, by the start of the prompt (`Username`, `Password`).
+    /// Without an answer it fails, as a user closing the dialog would.
+    #[serde(default)]
+    pub askpass: BTreeMap<String, String>,
+    #[serde(default)]
+    pub keychain: KeychainModel,
+    #[serde(default)]
+    pub manager: ManagerModel,
+    /// Extra mock configuration (TOML tables merged over the standard world).
+    #[serde(default)]
+    pub mock: Option<toml::Table>,
+}
+
+/// How the macOS keychain stand-in behaves (git's contrib `git-credential-osxkeychain`).
+#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct KeychainModel {
+    /// osxkeychain from git 2.45 keeps `password_expiry_utc`; Apple's git (2.39) does not.
+    pub keeps_expiry: bool,
+    /// From git 2.45 `store` updates an existing item; before, the duplicate-item error was
+    /// ignored and the old (stale) password stayed.
+    pub overwrites: bool,
+    /// `deny`: the user removed git-credential-osxkeychain from the item's access control and
+    /// clicks Deny at every dialog, so the keychain answers nothing and stores nothing.
+    pub deny: bool,
+}
+
+impl Default for KeychainModel {
+    fn default() -> Self {
+        // Apple's git as shipped with Xcode: the helper of git 2.39.
+        KeychainModel { keeps_expiry: false, overwrites: false, deny: false }
+    }
+}
+
+/// How the Git Credential Manager stand-in behaves.
+#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ManagerModel {
+    /// Windows Credential Manager limits (CredWriteW): a user name of at most 513 characters,
+    /// a secret of at most 2,560 bytes (UTF-16).
+    pub windows_limits: bool,
+}
+
+impl Default for ManagerModel {
+    fn default() -> Self {
+        ManagerModel { windows_limits: true }
+    }
+}
+
+/// A fix from the guide: changes to the setup, then its own steps.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fix {
+    pub name: String,
+    /// The guide's words for the fix.
+    pub guide: String,
+    #[serde(default)]
+    pub differs_from_guide: Option<String>,
+    #[serde(default)]
+    pub system_gitconfig: Option<String>,
+    #[serde(default)]
+    pub global_gitconfig: Option<String>,
+    #[serde(default)]
+    pub aws_config: Option<String>,
+    #[serde(default)]
+    pub aws_credentials: Option<String>,
+    #[serde(default)]
+    pub install: Option<Vec<String>>,
+    #[serde(default)]
+    pub env: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub askpass: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub keychain: Option<KeychainModel>,
+    #[serde(default)]
+    pub manager: Option<ManagerModel>,
+    #[serde(rename = "step")]
+    pub steps: Vec<Step>,
+}
+
+impl Fix {
+    /// The scenario's setup with this fix's changes.
+    pub fn apply(&self, base: &Setup) -> Setup {
+        let mut setup = base.clone();
+        macro_rules! replace {
+            ($($field:ident),*) => {$(
+                if let Some(value) = &self.$field {
+                    setup.$field = value.clone();
+                }
+            )*};
+        }
+        replace!(system_gitconfig, global_gitconfig, aws_config, aws_credentials, install, env, askpass);
+        if let Some(k) = self.keychain {
+            setup.keychain = k;
+        }
+        if let Some(m) = self.manager {
+            setup.manager = m;
+        }
+        setup
+    }
+}
+
+/// One thing that happens: time passes, the user does something, git runs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub name: String,
+    /// Time passes before this step (`16m`, `90s`, `2h`): the mock's clock and the clock of git
+    /// and every helper move together (libfaketime), without sleeping.
+    #[serde(default)]
+    pub advance: Option<String>,
+    /// The user deletes what a credential store holds for a host (Keychain Access, Control
+    /// Panel's Credential Manager): `{ store = "osxkeychain", host = "…" }`.
+    #[serde(default)]
+    pub forget: Option<Forget>,
+    /// A git command (arguments after `git`), run in the sandbox's work directory.
+    #[serde(default)]
+    pub git: Vec<String>,
+    /// Extra environment for this step only.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// What must happen. With several, the first whose `when` holds applies.
+    pub expect: Vec<Expect>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Forget {
+    pub store: String,
+    pub host: String,
+}
+
+/// Expectations of one step. Fields left out are not checked.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    #[serde(default)]
+    pub when: When,
+    /// One line: why this git version or helper behaves differently.
+    #[serde(default)]
+    pub because: Option<String>,
+    pub exit: i32,
+    /// Lines that must appear in git's stderr, in this order (normalized: see `transcript`).
+    #[serde(default)]
+    pub stderr: Vec<String>,
+    /// Every prompt git showed, in order; `[]` means git did not prompt.
+    #[serde(default)]
+    pub prompts: Option<Vec<String>>,
+    /// Every helper call, in order, as `NAME OPERATION` (`osxkeychain get`, `aws store`).
+    #[serde(default)]
+    pub helpers: Option<Vec<String>>,
+    /// The mock's responses with consecutive repeats collapsed, as `STATUS` or `STATUS reason`.
+    #[serde(default)]
+    pub mock: Option<Vec<String>>,
+}
+
+/// When an expectation applies.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct When {
+    /// A git version range: `>=2.40`, `<2.40`, `>=2.30, <2.46`.
+    #[serde(default)]
+    pub git: Option<VersionReq>,
+    /// Whether the helper under test prints `password_expiry_utc`.
+    #[serde(default)]
+    pub helper_expiry: Option<bool>,
+}
+
+impl When {
+    pub fn holds(&self, git: &GitVersion, helper_expiry: bool) -> bool {
+        self.git.as_ref().is_none_or(|req| req.matches(git))
+            && self.helper_expiry.is_none_or(|want| want == helper_expiry)
+    }
+}
+
+/// A scenario file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("{file}: {message}")]
+    Invalid { file: String, message: String },
+    #[error("cannot read {file}: {source}")]
+    Io { file: String, source: std::io::Error },
+}
+
+impl Scenario {
+    pub fn parse(name: &str, file: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+        let invalid = |message: String| ScenarioError::Invalid { file: file.display().to_string(), message };
+        let mut scenario: Scenario = toml::from_str(text).map_err(|e| invalid(e.to_string().trim().replace('\n', " ")))?;
+        scenario.name = name.to_owned();
+        scenario.file = file.to_owned();
+        let all_steps = scenario.steps.iter().map(|s| ("symptom", s)).chain(
+            scenario.fixes.iter().flat_map(|f| f.steps.iter().map(move |s| (f.name.as_str(), s))),
+        );
+        for (variant, step) in all_steps {
+            if step.expect.is_empty() {
+                return Err(invalid(format!("{variant}: step '{}' has no [[...expect]]", step.name)));
+            }
+            if let Some(advance) = &step.advance {
+                parse_duration(advance).map_err(|e| invalid(format!("{variant}: step '{}': {e}", step.name)))?;
+            }
+            if step.git.is_empty() && step.advance.is_none() && step.forget.is_none() {
+                return Err(invalid(format!("{variant}: step '{}' does nothing (no git, advance or forget)", step.name)));
+            }
+        }
+        if scenario.steps.is_empty() {
+            return Err(invalid("no [[step]]: a scenario needs its symptom".into()));
+        }
+        Ok(scenario)
+    }
+
+    /// Loads every `*.toml` in a directory, sorted by name.
+    pub fn load_dir(dir: &Path) -> Result<Vec<Scenario>, ScenarioError> {
+        let io = |source| ScenarioError::Io { file: dir.display().to_string(), source };
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(io)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|file| {
+                let text = std::fs::read_to_string(file)
+                    .map_err(|source| ScenarioError::Io { file: file.display().to_string(), source })?;
+                let name = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                Scenario::parse(&name, file, &text)
+            })
+            .collect()
+    }
+
+    /// The symptom and each fix, as runnable variants.
+    pub fn variants(&self) -> Vec<Variant<'_>> {
+        let mut variants = vec![Variant { name: "symptom".into(), setup: self.setup.clone(), steps: &self.steps }];
+        variants.extend(self.fixes.iter().map(|fix| Variant {
+            name: format!("fix: {}", fix.name),
+            setup: fix.apply(&self.setup),
+            steps: &fix.steps,
+        }));
+        variants
+    }
+}
+
+/// The symptom or one fix: a setup and its steps.
+#[derive(Debug, Clone)]
+pub struct Variant<'a> {
+    pub name: String,
+    pub setup: Setup,
+    pub steps: &'a [Step],
+}
+
+/// `16m`, `90s`, `2h` → seconds.
+pub fn parse_duration(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let n: u64 = number.parse().map_err(|_| format!("'{text}' is not a duration such as 16m, 90s or 2h"))?;
+    match unit {
+        "s" => Ok(n),
+        "m" => Ok(n * 60),
+        "h" => Ok(n * 3600),
+        _ => Err(format!("'{text}' is not a duration such as 16m, 90s or 2h")),
+    }
+}

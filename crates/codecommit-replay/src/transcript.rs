@@ -1,0 +1,86 @@
+//! What a run shows, made stable: temporary paths, ports, timestamps, signatures, expiry times
+//! and every secret of the world are replaced by names, so transcripts can be compared across
+//! runs and machines and never carry a secret.
+
+use crate::standin::HelperCall;
+use regex::Regex;
+use std::sync::OnceLock;
+
+/// Replaces what changes from run to run, and every secret.
+#[derive(Debug, Clone)]
+pub struct Normalizer {
+    root: String,
+    port: String,
+}
+
+fn patterns() -> &'static [(Regex, &'static str)] {
+    static PATTERNS: OnceLock<Vec<(Regex, &'static str)>> = OnceLock::new();
+    PATTERNS.get_or_init(|| {
+        [
+            // A CodeCommit password: timestamp, Z, 64 hex digits of signature.
+            (r"\d{8}T\d{6}Z[0-9a-f]{64}", "[PASSWORD]"),
+            (r"password_expiry_utc=\d+", "password_expiry_utc=[EXPIRY]"),
+            (r"\b[0-9a-f]{40}\b", "[OID]"),
+            (r"\b[0-9a-f]{7,12}\.\.[0-9a-f]{7,12}\b", "[OID]..[OID]"),
+        ]
+        .iter()
+        .map(|(p, r)| (Regex::new(p).expect("a valid pattern"), *r))
+        .collect()
+    })
+}
+
+impl Normalizer {
+    pub fn new(root: &std::path::Path, proxy_port: u16) -> Normalizer {
+        Normalizer { root: root.display().to_string(), port: proxy_port.to_string() }
+    }
+
+    pub fn text(&self, text: &str) -> String {
+        let mut out = text.replace(&self.root, "[ROOT]");
+        for (secret, name) in crate::world::secrets() {
+            out = out.replace(&secret, name);
+            // Git and git-remote-codecommit percent-encode user names in URLs.
+            let encoded = secret.replace('%', "%25").replace('/', "%2F").replace('+', "%2B").replace('=', "%3D");
+            if encoded != secret {
+                out = out.replace(&encoded, name);
+            }
+        }
+        for (pattern, replacement) in patterns() {
+            out = pattern.replace_all(&out, *replacement).into_owned();
+        }
+        out.replace(&format!("127.0.0.1:{}", self.port), "127.0.0.1:[PORT]")
+    }
+
+    /// One helper call as a transcript line: `aws get (protocol=https host=… path=…) -> username=… password=[PASSWORD]`.
+    pub fn helper_call(&self, call: &HelperCall) -> String {
+        let pairs = |pairs: &[(String, String)]| {
+            pairs
+                .iter()
+                .filter(|(k, _)| !k.starts_with("capability") && !k.starts_with("wwwauth") && !k.starts_with("state"))
+                .map(|(k, v)| if k == "password" { "password=[PASSWORD]".to_owned() } else { self.text(&format!("{k}={v}")) })
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let mut line = format!("{} {} ({})", call.helper, call.operation, pairs(&call.input));
+        if !call.output.is_empty() {
+            line.push_str(&format!(" -> {}", pairs(&call.output)));
+        }
+        if call.exit != 0 {
+            line.push_str(&format!(" [exit {}]", call.exit));
+        }
+        for err in call.stderr.lines().filter(|l| !l.trim().is_empty()) {
+            line.push_str(&format!("\n    stderr: {}", self.text(err)));
+        }
+        line
+    }
+}
+
+/// Collapses consecutive repeats: `[401, 200, 200, 200]` → `[401, 200]`.
+pub fn collapse(items: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for item in items {
+        if out.last() != Some(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
