@@ -119,8 +119,12 @@ fn replay(
             };
             let path = sandbox.standin_dir().join(file);
             let mut items = standin::load_items(&path);
-            items.retain(|i| !i.host.eq_ignore_ascii_case(&forget.host));
+            let host = world::expand(&forget.host, &sandbox.placeholders())?;
+            items.retain(|i| !i.host.eq_ignore_ascii_case(&host));
             standin::save_items(&path, &items);
+        }
+        if let Some(write) = &step.write {
+            sandbox.write(&write.file, &write.text).map_err(|e| format!("step '{}': {e}", step.name))?;
         }
         let mut step_result = run_step(step, &sandbox, &mock, &normalizer, offset, tools)?;
         let expect = choose(&step.expect, git, helper);
@@ -136,6 +140,13 @@ fn replay(
         }
         result.steps.push(step_result);
     }
+    // A credential-cache daemon outlives git: stop it with the sandbox.
+    let _ = Command::new(sandbox.root().join("git").join(format!("git{}", std::env::consts::EXE_SUFFIX)))
+        .args(["credential-cache", "exit"])
+        .current_dir(sandbox.work())
+        .env_clear()
+        .envs(sandbox.env(&mock.proxy_url(), mock.ca_file(), 0, tools))
+        .output();
     mock.shutdown();
     Ok(())
 }
@@ -228,10 +239,11 @@ fn run_step(
     if step.git.is_empty() {
         return Ok(result);
     }
+    let extra = sandbox.placeholders();
     let args: Vec<String> = step
         .git
         .iter()
-        .map(|a| world::expand(a, &BTreeMap::new()))
+        .map(|a| world::expand(a, &extra))
         .collect::<Result<_, _>>()
         .map_err(|e| format!("step '{}': {e}", step.name))?;
     result.command = Some(format!("git {}", args.join(" ")));
@@ -250,7 +262,7 @@ fn run_step(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (k, v) in &step.env {
-        command.env(k, world::expand(v, &BTreeMap::new()).map_err(|e| format!("step '{}': {e}", step.name))?);
+        command.env(k, world::expand(v, &extra).map_err(|e| format!("step '{}': {e}", step.name))?);
     }
     let (exit, stderr) = run_with_timeout(command, STEP_TIMEOUT).map_err(|e| format!("step '{}': {e}", step.name))?;
     result.exit = Some(exit);

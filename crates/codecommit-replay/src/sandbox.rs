@@ -96,7 +96,8 @@ impl Sandbox {
 
     /// Writes the setup's files and installs its programs.
     pub fn prepare(&self, setup: &Setup, git: &Path, helper: &HelperUnderTest, tools: &Tools) -> Result<(), SandboxError> {
-        let expand = |text: &str| world::expand(text, &BTreeMap::new()).map_err(SandboxError::Setup);
+        let extra = self.placeholders();
+        let expand = |text: &str| world::expand(text, &extra).map_err(SandboxError::Setup);
         let files = [
             (self.system_gitconfig(), &setup.system_gitconfig),
             (self.global_gitconfig(), &setup.global_gitconfig),
@@ -108,8 +109,16 @@ impl Sandbox {
         }
         link(git, &self.root.join("git").join(format!("git{}", std::env::consts::EXE_SUFFIX)))?;
         let mut helpers = BTreeMap::new();
-        for name in &setup.install {
-            let target = self.bin().join(name);
+        for entry in &setup.install {
+            // `dir/name` goes under the root, off PATH; a bare name goes on PATH.
+            let (target, name) = match entry.rsplit_once('/') {
+                Some((dir, name)) => {
+                    let dir = self.root.join(dir);
+                    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+                    (dir.join(name), name.to_owned())
+                }
+                None => (self.bin().join(entry), entry.clone()),
+            };
             match name.as_str() {
                 "git-credential-osxkeychain" | "git-credential-manager" | "git-credential-manager-core" => {}
                 "aws" | "aws.cmd" => {
@@ -125,10 +134,29 @@ impl Sandbox {
             link(&tools.standin, &with_exe(&target))?;
         }
         link(&tools.standin, &with_exe(&self.standin_dir().join("askpass")))?;
-        let config = StandinConfig { helpers, keychain: setup.keychain, manager: setup.manager, askpass: setup.askpass.clone() };
+        let askpass = setup.askpass.iter().map(|(k, v)| Ok((expand(k)?, expand(v)?))).collect::<Result<_, SandboxError>>()?;
+        let config = StandinConfig { helpers, keychain: setup.keychain, manager: setup.manager, askpass };
         let path = self.standin_dir().join(standin::CONFIG_FILE);
         std::fs::write(&path, serde_json::to_vec_pretty(&config).unwrap_or_default()).map_err(io(&path))?;
         Ok(())
+    }
+
+    /// Placeholders that depend on the sandbox: `{root}`.
+    pub fn placeholders(&self) -> BTreeMap<&'static str, String> {
+        BTreeMap::from([("root", self.root.display().to_string())])
+    }
+
+    /// Rewrites one of the setup's files (a step in which the user edits their configuration).
+    pub fn write(&self, file: &str, text: &str) -> Result<(), SandboxError> {
+        let path = match file {
+            "system_gitconfig" => self.system_gitconfig(),
+            "global_gitconfig" => self.global_gitconfig(),
+            "aws_config" => self.home().join(".aws/config"),
+            "aws_credentials" => self.home().join(".aws/credentials"),
+            other => return Err(SandboxError::Setup(format!("cannot write '{other}'"))),
+        };
+        let text = world::expand(text, &self.placeholders()).map_err(SandboxError::Setup)?;
+        std::fs::write(&path, text).map_err(io(&path))
     }
 
     /// The whole environment of a git process: each variable is here for a reason, and nothing

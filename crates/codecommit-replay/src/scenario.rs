@@ -51,6 +51,8 @@ pub struct Setup {
     pub aws_credentials: String,
     /// Programs on the sandbox's PATH: `aws`, `aws.cmd`, `git-credential-codecommit` (the
     /// helper under test), `git-credential-osxkeychain`, `git-credential-manager` (stand-ins).
+    /// A name with a directory (`Program Files/Amazon/AWSCLI/bin/aws.cmd`) is installed there,
+    /// under the sandbox root and off PATH, for configurations that name a full path (`{root}`).
     #[serde(default)]
     pub install: Vec<String>,
     /// Extra environment for every git run.
@@ -171,6 +173,10 @@ pub struct Step {
     /// Panel's Credential Manager): `{ store = "osxkeychain", host = "…" }`.
     #[serde(default)]
     pub forget: Option<Forget>,
+    /// The user edits a file: `{ file = "system_gitconfig", text = "…" }` (also
+    /// `global_gitconfig`, `aws_config`, `aws_credentials`).
+    #[serde(default)]
+    pub write: Option<Write>,
     /// A git command (arguments after `git`), run in the sandbox's work directory.
     #[serde(default)]
     pub git: Vec<String>,
@@ -179,6 +185,13 @@ pub struct Step {
     pub env: BTreeMap<String, String>,
     /// What must happen. With several, the first whose `when` holds applies.
     pub expect: Vec<Expect>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Write {
+    pub file: String,
+    pub text: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -256,8 +269,13 @@ impl Scenario {
             if let Some(advance) = &step.advance {
                 parse_duration(advance).map_err(|e| invalid(format!("{variant}: step '{}': {e}", step.name)))?;
             }
-            if step.git.is_empty() && step.advance.is_none() && step.forget.is_none() {
-                return Err(invalid(format!("{variant}: step '{}' does nothing (no git, advance or forget)", step.name)));
+            if step.git.is_empty() && step.advance.is_none() && step.forget.is_none() && step.write.is_none() {
+                return Err(invalid(format!("{variant}: step '{}' does nothing (no git, advance, forget or write)", step.name)));
+            }
+            if let Some(w) = &step.write
+                && !FILES.contains(&w.file.as_str())
+            {
+                return Err(invalid(format!("{variant}: step '{}' writes '{}'; files are {}", step.name, w.file, FILES.join(", "))));
             }
         }
         if scenario.steps.is_empty() {
@@ -297,6 +315,9 @@ impl Scenario {
         variants
     }
 }
+
+/// The files a scenario sets up and a step may rewrite.
+pub const FILES: [&str; 4] = ["system_gitconfig", "global_gitconfig", "aws_config", "aws_credentials"];
 
 /// The symptom or one fix: a setup and its steps.
 #[derive(Debug, Clone)]
