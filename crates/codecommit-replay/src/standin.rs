@@ -78,9 +78,11 @@ pub struct Prompt {
 
 /// Runs the stand-in chosen by `argv[0]`; returns the exit code.
 pub fn main(args: Vec<OsString>) -> i32 {
+    // The file name picks the role; only `.exe` is dropped, so `aws.cmd` stays `aws.cmd`.
     let name = args
         .first()
-        .and_then(|a| Path::new(a).file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .and_then(|a| Path::new(a).file_name().map(|s| s.to_string_lossy().into_owned()))
+        .map(|n| n.strip_suffix(".exe").map(str::to_owned).unwrap_or(n))
         .unwrap_or_default();
     let rest: Vec<String> = args.iter().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
     let Some(dir) = std::env::var_os(DIR_ENV).map(PathBuf::from) else {
