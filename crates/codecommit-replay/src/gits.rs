@@ -26,7 +26,11 @@ impl Git {
         let describe = String::from_utf8_lossy(&out.stdout).trim().to_owned();
         let version = GitVersion::parse(&describe)
             .ok_or_else(|| format!("{} printed no git version: {describe:?}", path.display()))?;
-        Ok(Git { path: path.to_owned(), version, describe })
+        Ok(Git {
+            path: path.to_owned(),
+            version,
+            describe,
+        })
     }
 }
 
@@ -38,10 +42,18 @@ pub fn discover(explicit: &[PathBuf]) -> Result<Vec<Git>, String> {
             candidates.extend(std::env::split_paths(&listed).filter(|p| !p.as_os_str().is_empty()));
         }
         if let Some(path) = std::env::var_os("PATH") {
-            candidates.extend(std::env::split_paths(&path).map(|d| d.join(format!("git{}", std::env::consts::EXE_SUFFIX))));
+            candidates.extend(
+                std::env::split_paths(&path)
+                    .map(|d| d.join(format!("git{}", std::env::consts::EXE_SUFFIX))),
+            );
         }
         // The places Debian, source builds, Homebrew and Git for Windows install to.
-        for known in ["/usr/bin/git", "/usr/local/bin/git", "/opt/homebrew/bin/git", "C:\\Program Files\\Git\\cmd\\git.exe"] {
+        for known in [
+            "/usr/bin/git",
+            "/usr/local/bin/git",
+            "/opt/homebrew/bin/git",
+            "C:\\Program Files\\Git\\cmd\\git.exe",
+        ] {
             candidates.push(PathBuf::from(known));
         }
     } else {
@@ -52,7 +64,10 @@ pub fn discover(explicit: &[PathBuf]) -> Result<Vec<Git>, String> {
     for candidate in candidates {
         if !candidate.is_file() {
             if !explicit.is_empty() {
-                return Err(format!("{} is not a file; pass the path of a git binary", candidate.display()));
+                return Err(format!(
+                    "{} is not a file; pass the path of a git binary",
+                    candidate.display()
+                ));
             }
             continue;
         }
@@ -68,7 +83,9 @@ pub fn discover(explicit: &[PathBuf]) -> Result<Vec<Git>, String> {
         }
     }
     if gits.is_empty() {
-        return Err(format!("no git found on PATH or in {GITS_ENV}; install git or pass --git PATH"));
+        return Err(format!(
+            "no git found on PATH or in {GITS_ENV}; install git or pass --git PATH"
+        ));
     }
     gits.sort_by_key(|g| g.version);
     Ok(gits)

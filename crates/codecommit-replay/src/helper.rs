@@ -23,13 +23,18 @@ pub struct HelperUnderTest {
 
 impl HelperUnderTest {
     pub fn probe(program: &Path) -> Result<HelperUnderTest, String> {
-        let program = std::fs::canonicalize(program).map_err(|e| format!("helper {}: {e}", program.display()))?;
+        let program = std::fs::canonicalize(program)
+            .map_err(|e| format!("helper {}: {e}", program.display()))?;
         let probe = tempfile::tempdir().map_err(|e| format!("probe directory: {e}"))?;
         let aws = probe.path().join(".aws");
         std::fs::create_dir_all(&aws).map_err(|e| format!("probe directory: {e}"))?;
         std::fs::write(
             aws.join("credentials"),
-            format!("[default]\naws_access_key_id = {}\naws_secret_access_key = {}\n", world::ALICE_KEY, world::ALICE_SECRET),
+            format!(
+                "[default]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+                world::ALICE_KEY,
+                world::ALICE_SECRET
+            ),
         )
         .map_err(|e| format!("probe credentials: {e}"))?;
         let ask = |args: &[&str]| -> Result<String, String> {
@@ -47,7 +52,14 @@ impl HelperUnderTest {
                 .spawn()
                 .map_err(|e| format!("cannot run the helper {}: {e}", program.display()))?;
             if let Some(mut stdin) = child.stdin.take() {
-                let _ = stdin.write_all(format!("protocol=https\nhost={}\npath=v1/repos/{}\n\n", world::HOST, world::REPO).as_bytes());
+                let _ = stdin.write_all(
+                    format!(
+                        "protocol=https\nhost={}\npath=v1/repos/{}\n\n",
+                        world::HOST,
+                        world::REPO
+                    )
+                    .as_bytes(),
+                );
             }
             let out = child.wait_with_output().map_err(|e| e.to_string())?;
             let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -62,34 +74,64 @@ impl HelperUnderTest {
         })?;
         let native_shape = ask(&["get"]).is_ok();
         let name = describe(&program);
-        Ok(HelperUnderTest { name, program, native_shape, expiry: answer.contains("\npassword_expiry_utc=") })
+        Ok(HelperUnderTest {
+            name,
+            program,
+            native_shape,
+            expiry: answer.contains("\npassword_expiry_utc="),
+        })
     }
 }
 
 fn describe(program: &Path) -> String {
     let out = Command::new(program).arg("--version").env_clear().output();
     let version = out.ok().map(|o| {
-        let text = if o.stdout.is_empty() { o.stderr } else { o.stdout };
-        String::from_utf8_lossy(&text).lines().next().unwrap_or("").to_owned()
+        let text = if o.stdout.is_empty() {
+            o.stderr
+        } else {
+            o.stdout
+        };
+        String::from_utf8_lossy(&text)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_owned()
     });
     match version {
         // `aws-cli/1.45.11 Python/3.11.7 …` → `aws-cli/1.45.11`
-        Some(v) if !v.is_empty() => v.split_whitespace().take(2).collect::<Vec<_>>().join(" ").replace(" Python/", " python/"),
-        _ => program.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        Some(v) if !v.is_empty() => v
+            .split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ")
+            .replace(" Python/", " python/"),
+        _ => program
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
     }
 }
 
 /// A binary of this workspace: beside the running program (or one directory up, for tests in
 /// `deps/`); built with the cargo that started us when it is not there yet.
 pub fn workspace_binary(package: &str, name: &str) -> Result<PathBuf, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find the running program: {e}"))?;
+    let exe =
+        std::env::current_exe().map_err(|e| format!("cannot find the running program: {e}"))?;
     let file = format!("{name}{}", std::env::consts::EXE_SUFFIX);
-    let dirs: Vec<PathBuf> = exe.ancestors().skip(1).take(2).map(Path::to_path_buf).collect();
+    let dirs: Vec<PathBuf> = exe
+        .ancestors()
+        .skip(1)
+        .take(2)
+        .map(Path::to_path_buf)
+        .collect();
     if let Some(found) = dirs.iter().map(|d| d.join(&file)).find(|p| p.is_file()) {
         return Ok(found);
     }
     let Some(cargo) = std::env::var_os("CARGO") else {
-        return Err(format!("{file} is not beside {}; build it with `cargo build -p {package}` or pass --helper", exe.display()));
+        return Err(format!(
+            "{file} is not beside {}; build it with `cargo build -p {package}` or pass --helper",
+            exe.display()
+        ));
     };
     let release = exe.components().any(|c| c.as_os_str() == "release");
     let mut build = Command::new(cargo);
@@ -97,7 +139,9 @@ pub fn workspace_binary(package: &str, name: &str) -> Result<PathBuf, String> {
     if release {
         build.arg("--release");
     }
-    let status = build.status().map_err(|e| format!("cannot run cargo to build {name}: {e}"))?;
+    let status = build
+        .status()
+        .map_err(|e| format!("cannot run cargo to build {name}: {e}"))?;
     if !status.success() {
         return Err(format!("`cargo build -p {package}` failed"));
     }

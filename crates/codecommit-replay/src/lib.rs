@@ -30,5 +30,9 @@ use std::path::PathBuf;
 /// `scenarios/` of this workspace (when run from a checkout), else `./scenarios`.
 pub fn default_scenarios_dir() -> PathBuf {
     let checkout = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
-    if checkout.is_dir() { checkout } else { PathBuf::from("scenarios") }
+    if checkout.is_dir() {
+        checkout
+    } else {
+        PathBuf::from("scenarios")
+    }
 }

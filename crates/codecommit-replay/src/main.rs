@@ -89,32 +89,64 @@ fn fail(message: &str) -> ExitCode {
 }
 
 fn replay_command(args: ReplayArgs) -> Result<bool, String> {
-    let dir = args.scenarios.clone().unwrap_or_else(codecommit_replay::default_scenarios_dir);
+    let dir = args
+        .scenarios
+        .clone()
+        .unwrap_or_else(codecommit_replay::default_scenarios_dir);
     let mut scenarios = Scenario::load_dir(&dir).map_err(|e| e.to_string())?;
     if !args.only.is_empty() {
-        if let Some(unknown) = args.only.iter().find(|n| !scenarios.iter().any(|s| &s.name == *n)) {
-            return Err(format!("no scenario '{unknown}' in {}; see `codecommit-replay list`", dir.display()));
+        if let Some(unknown) = args
+            .only
+            .iter()
+            .find(|n| !scenarios.iter().any(|s| &s.name == *n))
+        {
+            return Err(format!(
+                "no scenario '{unknown}' in {}; see `codecommit-replay list`",
+                dir.display()
+            ));
         }
         scenarios.retain(|s| args.only.contains(&s.name));
     }
     let gits = gits::discover(&args.gits)?;
-    let helper_path = match args.helper.clone().or_else(|| std::env::var_os(HELPER_ENV).map(PathBuf::from)) {
+    let helper_path = match args
+        .helper
+        .clone()
+        .or_else(|| std::env::var_os(HELPER_ENV).map(PathBuf::from))
+    {
         Some(path) => path,
         None => workspace_binary("git-credential-codecommit", "git-credential-codecommit")?,
     };
     let helper = HelperUnderTest::probe(&helper_path)?;
-    let tools = Tools { standin: workspace_binary("codecommit-replay", "codecommit-standin")?, faketime: find_faketime() };
+    let tools = Tools {
+        standin: workspace_binary("codecommit-replay", "codecommit-standin")?,
+        faketime: find_faketime(),
+    };
     if !args.quiet {
         eprintln!(
             "replaying {} scenarios with git {} and {} ({})",
             scenarios.len(),
-            gits.iter().map(|g| g.version.to_string()).collect::<Vec<_>>().join(", "),
+            gits.iter()
+                .map(|g| g.version.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
             helper.name,
-            if helper.expiry { "prints password_expiry_utc" } else { "no password_expiry_utc" }
+            if helper.expiry {
+                "prints password_expiry_utc"
+            } else {
+                "no password_expiry_utc"
+            }
         );
     }
     let started = std::time::Instant::now();
-    let plan = replay::Plan { scenarios: &scenarios, gits: &gits, helper: &helper, tools: &tools, jobs: args.jobs, keep: args.keep, progress: !args.quiet };
+    let plan = replay::Plan {
+        scenarios: &scenarios,
+        gits: &gits,
+        helper: &helper,
+        tools: &tools,
+        jobs: args.jobs,
+        keep: args.keep,
+        progress: !args.quiet,
+    };
     let results = replay::replay(&plan)?;
     let text = match args.format {
         Format::Table => report::table(&results),
@@ -123,12 +155,16 @@ fn replay_command(args: ReplayArgs) -> Result<bool, String> {
         Format::Junit => report::junit(&results),
     };
     match &args.output {
-        Some(path) => std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        Some(path) => std::fs::write(path, &text)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
         None => print!("{text}"),
     }
     let (pass, fail, skip) = report::counts(&results);
     if !args.quiet {
-        eprintln!("{pass} passed, {fail} failed, {skip} skipped in {:.1} s", started.elapsed().as_secs_f64());
+        eprintln!(
+            "{pass} passed, {fail} failed, {skip} skipped in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(fail == 0)
 }

@@ -43,8 +43,18 @@ pub fn replay(plan: &Plan<'_>) -> Result<Vec<RunResult>, String> {
             scope.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some((scenario, _, variant, git)) = work.get(i) else { break };
-                    let result = run_variant(scenario, variant, git, plan.helper, plan.tools, &seed, plan.keep);
+                    let Some((scenario, _, variant, git)) = work.get(i) else {
+                        break;
+                    };
+                    let result = run_variant(
+                        scenario,
+                        variant,
+                        git,
+                        plan.helper,
+                        plan.tools,
+                        &seed,
+                        plan.keep,
+                    );
                     let finished = done.fetch_add(1, Ordering::SeqCst) + 1;
                     if plan.progress {
                         let mark = match &result.outcome {
@@ -61,7 +71,10 @@ pub fn replay(plan: &Plan<'_>) -> Result<Vec<RunResult>, String> {
                             result.seconds
                         );
                     }
-                    results.lock().unwrap_or_else(|e| e.into_inner()).push((i, result));
+                    results
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((i, result));
                 }
             });
         }
@@ -93,7 +106,11 @@ fn make_seed(git: &Path, dir: &Path) -> Result<PathBuf, String> {
         if out.status.success() {
             Ok(())
         } else {
-            Err(format!("making the seed repository: git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()))
+            Err(format!(
+                "making the seed repository: git {}: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
         }
     };
     let repo_s = repo.to_string_lossy().into_owned();

@@ -23,7 +23,12 @@ fn mark(outcome: &Outcome) -> &'static str {
 }
 
 fn versions(results: &[RunResult]) -> Vec<String> {
-    let mut v: Vec<String> = results.iter().map(|r| r.git.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    let mut v: Vec<String> = results
+        .iter()
+        .map(|r| r.git.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     v.sort_by_key(|s| crate::version::GitVersion::parse(s));
     v
 }
@@ -40,16 +45,34 @@ fn rows(results: &[RunResult]) -> Vec<(String, String)> {
     rows
 }
 
-fn cell<'a>(results: &'a [RunResult], scenario: &str, variant: &str, git: &str) -> Option<&'a RunResult> {
-    results.iter().find(|r| r.scenario == scenario && r.variant == variant && r.git == git)
+fn cell<'a>(
+    results: &'a [RunResult],
+    scenario: &str,
+    variant: &str,
+    git: &str,
+) -> Option<&'a RunResult> {
+    results
+        .iter()
+        .find(|r| r.scenario == scenario && r.variant == variant && r.git == git)
 }
 
 /// The scenario × git table for a terminal, then the first mismatch of each failure.
 pub fn table(results: &[RunResult]) -> String {
     let gits = versions(results);
     let rows = rows(results);
-    let label = |(s, v): &(String, String)| if v == "symptom" { s.clone() } else { format!("  {v}") };
-    let width = rows.iter().map(|r| label(r).len()).max().unwrap_or(8).max(8);
+    let label = |(s, v): &(String, String)| {
+        if v == "symptom" {
+            s.clone()
+        } else {
+            format!("  {v}")
+        }
+    };
+    let width = rows
+        .iter()
+        .map(|r| label(r).len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
     let mut out = String::new();
     let _ = write!(out, "{:width$}", "scenario");
     for g in &gits {
@@ -59,7 +82,9 @@ pub fn table(results: &[RunResult]) -> String {
     for row in &rows {
         let _ = write!(out, "{:width$}", label(row));
         for g in &gits {
-            let m = cell(results, &row.0, &row.1, g).map(|r| mark(&r.outcome)).unwrap_or("-");
+            let m = cell(results, &row.0, &row.1, g)
+                .map(|r| mark(&r.outcome))
+                .unwrap_or("-");
             let _ = write!(out, "  {m:<12}");
         }
         out.push('\n');
@@ -68,7 +93,15 @@ pub fn table(results: &[RunResult]) -> String {
     let _ = writeln!(out, "\n{pass} passed, {fail} failed, {skip} skipped");
     for r in results {
         if let Outcome::Fail(why) = &r.outcome {
-            let _ = writeln!(out, "\nFAIL {} / {} / git {} / {}:\n  {}", r.scenario, r.variant, r.git, r.helper, why.replace('\n', "\n  "));
+            let _ = writeln!(
+                out,
+                "\nFAIL {} / {} / git {} / {}:\n  {}",
+                r.scenario,
+                r.variant,
+                r.git,
+                r.helper,
+                why.replace('\n', "\n  ")
+            );
         }
     }
     out
@@ -76,7 +109,11 @@ pub fn table(results: &[RunResult]) -> String {
 
 pub fn counts(results: &[RunResult]) -> (usize, usize, usize) {
     let count = |f: fn(&Outcome) -> bool| results.iter().filter(|r| f(&r.outcome)).count();
-    (count(|o| *o == Outcome::Pass), count(|o| matches!(o, Outcome::Fail(_))), count(|o| matches!(o, Outcome::Skip(_))))
+    (
+        count(|o| *o == Outcome::Pass),
+        count(|o| matches!(o, Outcome::Fail(_))),
+        count(|o| matches!(o, Outcome::Skip(_))),
+    )
 }
 
 #[derive(Serialize)]
@@ -128,7 +165,10 @@ pub fn markdown(scenarios: &[Scenario], results: &[RunResult]) -> String {
     let gits = versions(results);
     let helper = results.first().map(|r| r.helper.as_str()).unwrap_or("");
     let mut out = String::new();
-    let _ = writeln!(out, "Helper under test: `{helper}`. Each cell: the outcome, then what git did in the last step (exit code and last line of stderr).\n");
+    let _ = writeln!(
+        out,
+        "Helper under test: `{helper}`. Each cell: the outcome, then what git did in the last step (exit code and last line of stderr).\n"
+    );
     let _ = write!(out, "| scenario | what the guide says |");
     for g in &gits {
         let _ = write!(out, " git {g} |");
@@ -142,10 +182,19 @@ pub fn markdown(scenarios: &[Scenario], results: &[RunResult]) -> String {
     for scenario in scenarios {
         for variant in scenario.variants() {
             let (name, claim) = if variant.name == "symptom" {
-                (format!("**{}**: {}", scenario.name, scenario.title), scenario.claim.clone())
+                (
+                    format!("**{}**: {}", scenario.name, scenario.title),
+                    scenario.claim.clone(),
+                )
             } else {
-                let fix = scenario.fixes.iter().find(|f| format!("fix: {}", f.name) == variant.name);
-                (format!("↳ {}", variant.name), fix.map(|f| f.guide.clone()).unwrap_or_default())
+                let fix = scenario
+                    .fixes
+                    .iter()
+                    .find(|f| format!("fix: {}", f.name) == variant.name);
+                (
+                    format!("↳ {}", variant.name),
+                    fix.map(|f| f.guide.clone()).unwrap_or_default(),
+                )
             };
             let _ = write!(out, "| {} | {} |", escape(&name), escape(&claim));
             for g in &gits {
@@ -154,8 +203,21 @@ pub fn markdown(scenarios: &[Scenario], results: &[RunResult]) -> String {
                         let last = r.steps.iter().rev().find(|s| s.exit.is_some());
                         let what = last
                             .map(|s| {
-                                let line = s.stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
-                                format!("exit {}{}", s.exit.unwrap_or(0), if line.is_empty() { String::new() } else { format!(": `{}`", line.trim()) })
+                                let line = s
+                                    .stderr
+                                    .lines()
+                                    .rev()
+                                    .find(|l| !l.trim().is_empty())
+                                    .unwrap_or("");
+                                format!(
+                                    "exit {}{}",
+                                    s.exit.unwrap_or(0),
+                                    if line.is_empty() {
+                                        String::new()
+                                    } else {
+                                        format!(": `{}`", line.trim())
+                                    }
+                                )
                             })
                             .unwrap_or_default();
                         format!("{} {}", mark(&r.outcome), what)
@@ -167,7 +229,12 @@ pub fn markdown(scenarios: &[Scenario], results: &[RunResult]) -> String {
             out.push('\n');
         }
     }
-    let differing: Vec<&Scenario> = scenarios.iter().filter(|s| s.differs_from_guide.is_some() || s.fixes.iter().any(|f| f.differs_from_guide.is_some())).collect();
+    let differing: Vec<&Scenario> = scenarios
+        .iter()
+        .filter(|s| {
+            s.differs_from_guide.is_some() || s.fixes.iter().any(|f| f.differs_from_guide.is_some())
+        })
+        .collect();
     if !differing.is_empty() {
         let _ = writeln!(out, "\n**Where real git differs from the guide**\n");
         for s in differing {
@@ -189,16 +256,27 @@ fn escape(text: &str) -> String {
 }
 
 fn xml(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// JUnit XML: a test suite per git version, a test case per scenario variant.
 pub fn junit(results: &[RunResult]) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"codecommit-replay\">\n");
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"codecommit-replay\">\n",
+    );
     for g in versions(results) {
         let suite: Vec<&RunResult> = results.iter().filter(|r| r.git == g).collect();
-        let failures = suite.iter().filter(|r| matches!(r.outcome, Outcome::Fail(_))).count();
-        let skipped = suite.iter().filter(|r| matches!(r.outcome, Outcome::Skip(_))).count();
+        let failures = suite
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Fail(_)))
+            .count();
+        let skipped = suite
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Skip(_)))
+            .count();
         let time: f64 = suite.iter().map(|r| r.seconds).sum();
         let _ = writeln!(
             out,
@@ -217,10 +295,18 @@ pub fn junit(results: &[RunResult]) -> String {
             match &r.outcome {
                 Outcome::Pass => out.push_str("/>\n"),
                 Outcome::Fail(m) => {
-                    let _ = write!(out, ">\n      <failure message=\"{}\"/>\n    </testcase>\n", xml(m));
+                    let _ = write!(
+                        out,
+                        ">\n      <failure message=\"{}\"/>\n    </testcase>\n",
+                        xml(m)
+                    );
                 }
                 Outcome::Skip(m) => {
-                    let _ = write!(out, ">\n      <skipped message=\"{}\"/>\n    </testcase>\n", xml(m));
+                    let _ = write!(
+                        out,
+                        ">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
+                        xml(m)
+                    );
                 }
             }
         }

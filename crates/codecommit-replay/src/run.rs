@@ -75,10 +75,22 @@ pub fn run_variant(
         sandbox: None,
     };
     if tools.faketime.is_none() && variant.steps.iter().any(|s| s.advance.is_some()) {
-        result.outcome = Outcome::Skip("moves the clock, and libfaketime is not installed (set CODECOMMIT_REPLAY_FAKETIME)".into());
+        result.outcome = Outcome::Skip(
+            "moves the clock, and libfaketime is not installed (set CODECOMMIT_REPLAY_FAKETIME)"
+                .into(),
+        );
         return result;
     }
-    match replay(scenario, variant, git, helper, tools, seed, keep, &mut result) {
+    match replay(
+        scenario,
+        variant,
+        git,
+        helper,
+        tools,
+        seed,
+        keep,
+        &mut result,
+    ) {
         Ok(()) => {}
         Err(error) => result.outcome = Outcome::Fail(error),
     }
@@ -97,11 +109,14 @@ fn replay(
     keep: bool,
     result: &mut RunResult,
 ) -> Result<(), String> {
-    let sandbox = Sandbox::new(&format!("{}-{}", scenario.name, git.version), keep).map_err(|e| e.to_string())?;
+    let sandbox = Sandbox::new(&format!("{}-{}", scenario.name, git.version), keep)
+        .map_err(|e| e.to_string())?;
     if keep {
         result.sandbox = Some(sandbox.root().display().to_string());
     }
-    sandbox.prepare(&variant.setup, &git.path, helper, tools).map_err(|e| e.to_string())?;
+    sandbox
+        .prepare(&variant.setup, &git.path, helper, tools)
+        .map_err(|e| e.to_string())?;
     let mock = start_mock(&sandbox, variant, git, seed)?;
     let normalizer = Normalizer::new(sandbox.root(), mock.proxy_addr().port());
     let mut offset: u64 = 0;
@@ -109,13 +124,19 @@ fn replay(
     for step in variant.steps {
         if let Some(advance) = &step.advance {
             offset += parse_duration(advance)?;
-            mock.clock().set_offset(i64::try_from(offset).unwrap_or(i64::MAX));
+            mock.clock()
+                .set_offset(i64::try_from(offset).unwrap_or(i64::MAX));
         }
         if let Some(forget) = &step.forget {
             let file = match forget.store.as_str() {
                 "osxkeychain" => standin::KEYCHAIN_FILE,
                 "manager" => standin::MANAGER_FILE,
-                other => return Err(format!("step '{}': cannot forget from '{other}' (osxkeychain or manager)", step.name)),
+                other => {
+                    return Err(format!(
+                        "step '{}': cannot forget from '{other}' (osxkeychain or manager)",
+                        step.name
+                    ));
+                }
             };
             let path = sandbox.standin_dir().join(file);
             let mut items = standin::load_items(&path);
@@ -124,7 +145,9 @@ fn replay(
             standin::save_items(&path, &items);
         }
         if let Some(write) = &step.write {
-            sandbox.write(&write.file, &write.text).map_err(|e| format!("step '{}': {e}", step.name))?;
+            sandbox
+                .write(&write.file, &write.text)
+                .map_err(|e| format!("step '{}': {e}", step.name))?;
         }
         let mut step_result = run_step(step, &sandbox, &mock, &normalizer, offset, tools)?;
         let expect = choose(&step.expect, git, helper);
@@ -141,12 +164,17 @@ fn replay(
         result.steps.push(step_result);
     }
     // A credential-cache daemon outlives git: stop it with the sandbox.
-    let _ = Command::new(sandbox.root().join("git").join(format!("git{}", std::env::consts::EXE_SUFFIX)))
-        .args(["credential-cache", "exit"])
-        .current_dir(sandbox.work())
-        .env_clear()
-        .envs(sandbox.env(&mock.proxy_url(), mock.ca_file(), 0, tools))
-        .output();
+    let _ = Command::new(
+        sandbox
+            .root()
+            .join("git")
+            .join(format!("git{}", std::env::consts::EXE_SUFFIX)),
+    )
+    .args(["credential-cache", "exit"])
+    .current_dir(sandbox.work())
+    .env_clear()
+    .envs(sandbox.env(&mock.proxy_url(), mock.ca_file(), 0, tools))
+    .output();
     mock.shutdown();
     Ok(())
 }
@@ -157,7 +185,10 @@ fn describe_when(expect: &Expect) -> String {
         parts.push(format!("git {git}"));
     }
     if let Some(e) = expect.when.helper_expiry {
-        parts.push(format!("helper {} password_expiry_utc", if e { "prints" } else { "does not print" }));
+        parts.push(format!(
+            "helper {} password_expiry_utc",
+            if e { "prints" } else { "does not print" }
+        ));
     }
     let mut text = parts.join(", ");
     if let Some(because) = &expect.because {
@@ -170,21 +201,35 @@ fn choose<'a>(expects: &'a [Expect], git: &Git, helper: &HelperUnderTest) -> &'a
     expects
         .iter()
         .find(|e| e.when.holds(&git.version, helper.expiry))
-        .unwrap_or_else(|| expects.last().expect("validated: every step has an expectation"))
+        .unwrap_or_else(|| {
+            expects
+                .last()
+                .expect("validated: every step has an expectation")
+        })
 }
 
-fn start_mock(sandbox: &Sandbox, variant: &Variant<'_>, git: &Git, seed: &Path) -> Result<codecommit_mock::MockHandle, String> {
+fn start_mock(
+    sandbox: &Sandbox,
+    variant: &Variant<'_>,
+    git: &Git,
+    seed: &Path,
+) -> Result<codecommit_mock::MockHandle, String> {
     let mut text = world::mock_config();
     if let Some(extra) = &variant.setup.mock {
         text.push('\n');
         text.push_str(&toml::to_string(extra).map_err(|e| format!("mock settings: {e}"))?);
     }
-    let config = codecommit_mock::Config::from_toml(&text).map_err(|e| format!("mock configuration: {e}"))?;
+    let config = codecommit_mock::Config::from_toml(&text)
+        .map_err(|e| format!("mock configuration: {e}"))?;
     // The repositories start with one commit, cloned from the seed.
     let data = sandbox.mock_dir();
     for target in [
-        data.join("codecommit").join(world::REGION).join(format!("{}.git", world::REPO)),
-        data.join("hosts").join(world::GITHUB_HOST).join(world::GITHUB_REPO),
+        data.join("codecommit")
+            .join(world::REGION)
+            .join(format!("{}.git", world::REPO)),
+        data.join("hosts")
+            .join(world::GITHUB_HOST)
+            .join(world::GITHUB_REPO),
     ] {
         let out = Command::new(&git.path)
             .args(["clone", "--bare", "--quiet"])
@@ -196,10 +241,19 @@ fn start_mock(sandbox: &Sandbox, variant: &Variant<'_>, git: &Git, seed: &Path) 
             .output()
             .map_err(|e| format!("seeding {}: {e}", target.display()))?;
         if !out.status.success() {
-            return Err(format!("seeding {}: {}", target.display(), String::from_utf8_lossy(&out.stderr).trim()));
+            return Err(format!(
+                "seeding {}: {}",
+                target.display(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
         }
     }
-    let options = codecommit_mock::Options { data_dir: Some(data), git: git.path.clone(), threads: 1, ..Default::default() };
+    let options = codecommit_mock::Options {
+        data_dir: Some(data),
+        git: git.path.clone(),
+        threads: 1,
+        ..Default::default()
+    };
     codecommit_mock::Mock::start(config, options).map_err(|e| format!("starting the mock: {e}"))
 }
 
@@ -213,7 +267,9 @@ fn read_lines<T: serde::de::DeserializeOwned>(path: &Path, skip: usize) -> Vec<T
 }
 
 fn count_lines(path: &Path) -> usize {
-    std::fs::read_to_string(path).map(|t| t.lines().count()).unwrap_or(0)
+    std::fs::read_to_string(path)
+        .map(|t| t.lines().count())
+        .unwrap_or(0)
 }
 
 fn run_step(
@@ -249,10 +305,16 @@ fn run_step(
     result.command = Some(format!("git {}", args.join(" ")));
     let transcript_file = sandbox.standin_dir().join(standin::TRANSCRIPT_FILE);
     let prompts_file = sandbox.standin_dir().join(standin::PROMPTS_FILE);
-    let (calls_before, prompts_before) = (count_lines(&transcript_file), count_lines(&prompts_file));
+    let (calls_before, prompts_before) =
+        (count_lines(&transcript_file), count_lines(&prompts_file));
     mock.clear_log();
 
-    let mut command = Command::new(sandbox.root().join("git").join(format!("git{}", std::env::consts::EXE_SUFFIX)));
+    let mut command = Command::new(
+        sandbox
+            .root()
+            .join("git")
+            .join(format!("git{}", std::env::consts::EXE_SUFFIX)),
+    );
     command
         .args(&args)
         .current_dir(sandbox.work())
@@ -262,13 +324,20 @@ fn run_step(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (k, v) in &step.env {
-        command.env(k, world::expand(v, &extra).map_err(|e| format!("step '{}': {e}", step.name))?);
+        command.env(
+            k,
+            world::expand(v, &extra).map_err(|e| format!("step '{}': {e}", step.name))?,
+        );
     }
-    let (exit, stderr) = run_with_timeout(command, STEP_TIMEOUT).map_err(|e| format!("step '{}': {e}", step.name))?;
+    let (exit, stderr) = run_with_timeout(command, STEP_TIMEOUT)
+        .map_err(|e| format!("step '{}': {e}", step.name))?;
     result.exit = Some(exit);
     result.stderr = normalizer.text(&stderr);
     let calls: Vec<HelperCall> = read_lines(&transcript_file, calls_before);
-    result.helpers = calls.iter().map(|c| format!("{} {}", c.helper, c.operation)).collect();
+    result.helpers = calls
+        .iter()
+        .map(|c| format!("{} {}", c.helper, c.operation))
+        .collect();
     result.helper_transcript = calls.iter().map(|c| normalizer.helper_call(c)).collect();
     let prompts: Vec<Prompt> = read_lines(&prompts_file, prompts_before);
     result.prompts = prompts.iter().map(|p| normalizer.text(&p.prompt)).collect();
@@ -281,7 +350,9 @@ fn run_step(
 
 /// Runs a command to its end, or kills it after `timeout`; returns its exit code and stderr.
 fn run_with_timeout(mut command: Command, timeout: Duration) -> Result<(i32, String), String> {
-    let mut child = command.spawn().map_err(|e| format!("cannot start git: {e}"))?;
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot start git: {e}"))?;
     // Drain both pipes on threads so a chatty git never blocks on a full pipe.
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
@@ -306,36 +377,59 @@ fn run_with_timeout(mut command: Command, timeout: Duration) -> Result<(i32, Str
             None if Instant::now() > deadline => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!("git did not finish within {} s and was killed", timeout.as_secs()));
+                return Err(format!(
+                    "git did not finish within {} s and was killed",
+                    timeout.as_secs()
+                ));
             }
             None => std::thread::sleep(Duration::from_millis(5)),
         }
     };
     let _ = out_thread.join();
     let stderr = err_thread.join().unwrap_or_default();
-    Ok((status.code().unwrap_or(-1), String::from_utf8_lossy(&stderr).into_owned()))
+    Ok((
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    ))
 }
 
 /// The first difference between what a step expected and what happened.
 pub fn compare(expect: &Expect, got: &StepResult) -> Option<String> {
-    let Some(exit) = got.exit else {
-        return None;
-    };
+    let exit = got.exit?;
     if exit != expect.exit {
-        let last = got.stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
-        return Some(format!("exit {exit}, expected {} (stderr: {last})", expect.exit));
+        let last = got
+            .stderr
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
+        return Some(format!(
+            "exit {exit}, expected {} (stderr: {last})",
+            expect.exit
+        ));
     }
     let lines: Vec<&str> = got.stderr.lines().collect();
     let mut from = 0;
     for wanted in &expect.stderr {
         let wanted = world::expand(wanted, &BTreeMap::new()).unwrap_or_else(|e| e);
-        match lines[from..].iter().position(|l| l.trim_end() == wanted.trim_end()) {
+        match lines[from..]
+            .iter()
+            .position(|l| l.trim_end() == wanted.trim_end())
+        {
             Some(i) => from += i + 1,
-            None => return Some(format!("stderr lacks {wanted:?} (in order); it was:\n{}", got.stderr.trim_end())),
+            None => {
+                return Some(format!(
+                    "stderr lacks {wanted:?} (in order); it was:\n{}",
+                    got.stderr.trim_end()
+                ));
+            }
         }
     }
     if let Some(prompts) = &expect.prompts {
-        let prompts: Vec<String> = prompts.iter().map(|p| world::expand(p, &BTreeMap::new()).unwrap_or_else(|e| e)).collect();
+        let prompts: Vec<String> = prompts
+            .iter()
+            .map(|p| world::expand(p, &BTreeMap::new()).unwrap_or_else(|e| e))
+            .collect();
         if prompts != got.prompts {
             return Some(format!("prompts {:?}, expected {prompts:?}", got.prompts));
         }
@@ -343,7 +437,10 @@ pub fn compare(expect: &Expect, got: &StepResult) -> Option<String> {
     if let Some(helpers) = &expect.helpers
         && *helpers != got.helpers
     {
-        return Some(format!("helper calls {:?}, expected {helpers:?}", got.helpers));
+        return Some(format!(
+            "helper calls {:?}, expected {helpers:?}",
+            got.helpers
+        ));
     }
     if let Some(mock) = &expect.mock
         && *mock != got.mock

@@ -38,25 +38,48 @@ pub struct Tools {
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
     #[error("sandbox {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Setup(String),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SandboxError + '_ {
-    move |source| SandboxError::Io { path: path.to_owned(), source }
+    move |source| SandboxError::Io {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 impl Sandbox {
     /// A fresh sandbox; `keep` leaves it on disk (its path is printed) for a look after a failure.
     pub fn new(label: &str, keep: bool) -> Result<Sandbox, SandboxError> {
-        let prefix: String = label.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).take(48).collect();
+        let prefix: String = label
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .take(48)
+            .collect();
         let temp = tempfile::Builder::new()
             .prefix(&format!("replay-{prefix}-"))
             .tempdir()
-            .map_err(|source| SandboxError::Io { path: std::env::temp_dir(), source })?;
+            .map_err(|source| SandboxError::Io {
+                path: std::env::temp_dir(),
+                source,
+            })?;
         let root = temp.path().to_owned();
-        for dir in ["home/.aws", "home/.config", "etc", "bin", "git", "standin", "work", "tmp", "mock"] {
+        for dir in [
+            "home/.aws",
+            "home/.config",
+            "etc",
+            "bin",
+            "git",
+            "standin",
+            "work",
+            "tmp",
+            "mock",
+        ] {
             let path = root.join(dir);
             std::fs::create_dir_all(&path).map_err(io(&path))?;
         }
@@ -95,7 +118,13 @@ impl Sandbox {
     }
 
     /// Writes the setup's files and installs its programs.
-    pub fn prepare(&self, setup: &Setup, git: &Path, helper: &HelperUnderTest, tools: &Tools) -> Result<(), SandboxError> {
+    pub fn prepare(
+        &self,
+        setup: &Setup,
+        git: &Path,
+        helper: &HelperUnderTest,
+        tools: &Tools,
+    ) -> Result<(), SandboxError> {
         let extra = self.placeholders();
         let expand = |text: &str| world::expand(text, &extra).map_err(SandboxError::Setup);
         let files = [
@@ -107,7 +136,13 @@ impl Sandbox {
         for (path, text) in files {
             std::fs::write(&path, expand(text)?).map_err(io(&path))?;
         }
-        link(git, &self.root.join("git").join(format!("git{}", std::env::consts::EXE_SUFFIX)))?;
+        link(
+            git,
+            &self
+                .root
+                .join("git")
+                .join(format!("git{}", std::env::consts::EXE_SUFFIX)),
+        )?;
         let mut helpers = BTreeMap::new();
         for entry in &setup.install {
             // `dir/name` goes under the root, off PATH; a bare name goes on PATH.
@@ -120,24 +155,62 @@ impl Sandbox {
                 None => (self.bin().join(entry), entry.clone()),
             };
             match name.as_str() {
-                "git-credential-osxkeychain" | "git-credential-manager" | "git-credential-manager-core" => {}
+                "git-credential-osxkeychain"
+                | "git-credential-manager"
+                | "git-credential-manager-core" => {}
                 "aws" | "aws.cmd" => {
-                    helpers.insert(name.clone(), HelperTarget { program: helper.program.clone(), before_operation: Vec::new() });
+                    helpers.insert(
+                        name.clone(),
+                        HelperTarget {
+                            program: helper.program.clone(),
+                            before_operation: Vec::new(),
+                        },
+                    );
                 }
                 "git-credential-codecommit" => {
                     // A helper that only speaks the AWS CLI's shape answers under this name too.
-                    let before_operation = if helper.native_shape { Vec::new() } else { vec!["codecommit".into(), "credential-helper".into()] };
-                    helpers.insert(name.clone(), HelperTarget { program: helper.program.clone(), before_operation });
+                    let before_operation = if helper.native_shape {
+                        Vec::new()
+                    } else {
+                        vec!["codecommit".into(), "credential-helper".into()]
+                    };
+                    helpers.insert(
+                        name.clone(),
+                        HelperTarget {
+                            program: helper.program.clone(),
+                            before_operation,
+                        },
+                    );
                 }
-                other => return Err(SandboxError::Setup(format!("cannot install '{other}': known are aws, aws.cmd, git-credential-codecommit, git-credential-osxkeychain, git-credential-manager"))),
+                other => {
+                    return Err(SandboxError::Setup(format!(
+                        "cannot install '{other}': known are aws, aws.cmd, git-credential-codecommit, git-credential-osxkeychain, git-credential-manager"
+                    )));
+                }
             }
             link(&tools.standin, &with_exe(&target))?;
         }
-        link(&tools.standin, &with_exe(&self.standin_dir().join("askpass")))?;
-        let askpass = setup.askpass.iter().map(|(k, v)| Ok((expand(k)?, expand(v)?))).collect::<Result<_, SandboxError>>()?;
-        let config = StandinConfig { helpers, keychain: setup.keychain, manager: setup.manager, askpass };
+        link(
+            &tools.standin,
+            &with_exe(&self.standin_dir().join("askpass")),
+        )?;
+        let askpass = setup
+            .askpass
+            .iter()
+            .map(|(k, v)| Ok((expand(k)?, expand(v)?)))
+            .collect::<Result<_, SandboxError>>()?;
+        let config = StandinConfig {
+            helpers,
+            keychain: setup.keychain,
+            manager: setup.manager,
+            askpass,
+        };
         let path = self.standin_dir().join(standin::CONFIG_FILE);
-        std::fs::write(&path, serde_json::to_vec_pretty(&config).unwrap_or_default()).map_err(io(&path))?;
+        std::fs::write(
+            &path,
+            serde_json::to_vec_pretty(&config).unwrap_or_default(),
+        )
+        .map_err(io(&path))?;
         Ok(())
     }
 
@@ -161,7 +234,13 @@ impl Sandbox {
 
     /// The whole environment of a git process: each variable is here for a reason, and nothing
     /// else gets in.
-    pub fn env(&self, proxy: &str, ca_file: &Path, clock_offset: u64, tools: &Tools) -> Vec<(OsString, OsString)> {
+    pub fn env(
+        &self,
+        proxy: &str,
+        ca_file: &Path,
+        clock_offset: u64,
+        tools: &Tools,
+    ) -> Vec<(OsString, OsString)> {
         let home = self.home();
         let path = std::env::join_paths([self.bin(), self.root.join("git")]).unwrap_or_default();
         let mut env: Vec<(OsString, OsString)> = vec![
@@ -175,12 +254,18 @@ impl Sandbox {
             // Only what the scenario installed, and git: "command not found" is real.
             ("PATH".into(), path),
             // Prompts go to the recording askpass; a terminal prompt fails instead of hanging.
-            ("GIT_ASKPASS".into(), with_exe(&self.standin_dir().join("askpass")).into()),
+            (
+                "GIT_ASKPASS".into(),
+                with_exe(&self.standin_dir().join("askpass")).into(),
+            ),
             ("GIT_TERMINAL_PROMPT".into(), "0".into()),
             ("CODECOMMIT_STANDIN_DIR".into(), self.standin_dir().into()),
             // The AWS SDKs and CLI read these files only, and never call instance metadata.
             ("AWS_CONFIG_FILE".into(), home.join(".aws/config").into()),
-            ("AWS_SHARED_CREDENTIALS_FILE".into(), home.join(".aws/credentials").into()),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE".into(),
+                home.join(".aws/credentials").into(),
+            ),
             ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
             // Harness plumbing, not part of any story: the mock's proxy and CA.
             ("HTTPS_PROXY".into(), proxy.into()),

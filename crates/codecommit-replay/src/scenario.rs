@@ -72,7 +72,8 @@ pub struct Setup {
 }
 
 /// How the macOS keychain stand-in behaves (git's contrib `git-credential-osxkeychain`).
-#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq, Eq)]
+/// The default is the helper of git 2.39, which Apple's git (Xcode) ships.
+#[derive(Debug, Clone, Copy, Default, Deserialize, serde::Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct KeychainModel {
     /// osxkeychain from git 2.45 keeps `password_expiry_utc`; Apple's git (2.39) does not.
@@ -83,13 +84,6 @@ pub struct KeychainModel {
     /// `deny`: the user removed git-credential-osxkeychain from the item's access control and
     /// clicks Deny at every dialog, so the keychain answers nothing and stores nothing.
     pub deny: bool,
-}
-
-impl Default for KeychainModel {
-    fn default() -> Self {
-        // Apple's git as shipped with Xcode: the helper of git 2.39.
-        KeychainModel { keeps_expiry: false, overwrites: false, deny: false }
-    }
 }
 
 /// How the Git Credential Manager stand-in behaves.
@@ -103,7 +97,9 @@ pub struct ManagerModel {
 
 impl Default for ManagerModel {
     fn default() -> Self {
-        ManagerModel { windows_limits: true }
+        ManagerModel {
+            windows_limits: true,
+        }
     }
 }
 
@@ -149,7 +145,15 @@ impl Fix {
                 }
             )*};
         }
-        replace!(system_gitconfig, global_gitconfig, aws_config, aws_credentials, install, env, askpass);
+        replace!(
+            system_gitconfig,
+            global_gitconfig,
+            aws_config,
+            aws_credentials,
+            install,
+            env,
+            askpass
+        );
         if let Some(k) = self.keychain {
             setup.keychain = k;
         }
@@ -250,32 +254,58 @@ pub enum ScenarioError {
     #[error("{file}: {message}")]
     Invalid { file: String, message: String },
     #[error("cannot read {file}: {source}")]
-    Io { file: String, source: std::io::Error },
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
 }
 
 impl Scenario {
     pub fn parse(name: &str, file: &Path, text: &str) -> Result<Scenario, ScenarioError> {
-        let invalid = |message: String| ScenarioError::Invalid { file: file.display().to_string(), message };
-        let mut scenario: Scenario = toml::from_str(text).map_err(|e| invalid(e.to_string().trim().replace('\n', " ")))?;
+        let invalid = |message: String| ScenarioError::Invalid {
+            file: file.display().to_string(),
+            message,
+        };
+        let mut scenario: Scenario =
+            toml::from_str(text).map_err(|e| invalid(e.to_string().trim().replace('\n', " ")))?;
         scenario.name = name.to_owned();
         scenario.file = file.to_owned();
         let all_steps = scenario.steps.iter().map(|s| ("symptom", s)).chain(
-            scenario.fixes.iter().flat_map(|f| f.steps.iter().map(move |s| (f.name.as_str(), s))),
+            scenario
+                .fixes
+                .iter()
+                .flat_map(|f| f.steps.iter().map(move |s| (f.name.as_str(), s))),
         );
         for (variant, step) in all_steps {
             if step.expect.is_empty() {
-                return Err(invalid(format!("{variant}: step '{}' has no [[...expect]]", step.name)));
+                return Err(invalid(format!(
+                    "{variant}: step '{}' has no [[...expect]]",
+                    step.name
+                )));
             }
             if let Some(advance) = &step.advance {
-                parse_duration(advance).map_err(|e| invalid(format!("{variant}: step '{}': {e}", step.name)))?;
+                parse_duration(advance)
+                    .map_err(|e| invalid(format!("{variant}: step '{}': {e}", step.name)))?;
             }
-            if step.git.is_empty() && step.advance.is_none() && step.forget.is_none() && step.write.is_none() {
-                return Err(invalid(format!("{variant}: step '{}' does nothing (no git, advance, forget or write)", step.name)));
+            if step.git.is_empty()
+                && step.advance.is_none()
+                && step.forget.is_none()
+                && step.write.is_none()
+            {
+                return Err(invalid(format!(
+                    "{variant}: step '{}' does nothing (no git, advance, forget or write)",
+                    step.name
+                )));
             }
             if let Some(w) = &step.write
                 && !FILES.contains(&w.file.as_str())
             {
-                return Err(invalid(format!("{variant}: step '{}' writes '{}'; files are {}", step.name, w.file, FILES.join(", "))));
+                return Err(invalid(format!(
+                    "{variant}: step '{}' writes '{}'; files are {}",
+                    step.name,
+                    w.file,
+                    FILES.join(", ")
+                )));
             }
         }
         if scenario.steps.is_empty() {
@@ -286,7 +316,10 @@ impl Scenario {
 
     /// Loads every `*.toml` in a directory, sorted by name.
     pub fn load_dir(dir: &Path) -> Result<Vec<Scenario>, ScenarioError> {
-        let io = |source| ScenarioError::Io { file: dir.display().to_string(), source };
+        let io = |source| ScenarioError::Io {
+            file: dir.display().to_string(),
+            source,
+        };
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(io)?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -296,9 +329,14 @@ impl Scenario {
         files
             .iter()
             .map(|file| {
-                let text = std::fs::read_to_string(file)
-                    .map_err(|source| ScenarioError::Io { file: file.display().to_string(), source })?;
-                let name = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                let text = std::fs::read_to_string(file).map_err(|source| ScenarioError::Io {
+                    file: file.display().to_string(),
+                    source,
+                })?;
+                let name = file
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 Scenario::parse(&name, file, &text)
             })
             .collect()
@@ -306,7 +344,11 @@ impl Scenario {
 
     /// The symptom and each fix, as runnable variants.
     pub fn variants(&self) -> Vec<Variant<'_>> {
-        let mut variants = vec![Variant { name: "symptom".into(), setup: self.setup.clone(), steps: &self.steps }];
+        let mut variants = vec![Variant {
+            name: "symptom".into(),
+            setup: self.setup.clone(),
+            steps: &self.steps,
+        }];
         variants.extend(self.fixes.iter().map(|fix| Variant {
             name: format!("fix: {}", fix.name),
             setup: fix.apply(&self.setup),
@@ -317,7 +359,12 @@ impl Scenario {
 }
 
 /// The files a scenario sets up and a step may rewrite.
-pub const FILES: [&str; 4] = ["system_gitconfig", "global_gitconfig", "aws_config", "aws_credentials"];
+pub const FILES: [&str; 4] = [
+    "system_gitconfig",
+    "global_gitconfig",
+    "aws_config",
+    "aws_credentials",
+];
 
 /// The symptom or one fix: a setup and its steps.
 #[derive(Debug, Clone)]
@@ -330,8 +377,13 @@ pub struct Variant<'a> {
 /// `16m`, `90s`, `2h` → seconds.
 pub fn parse_duration(text: &str) -> Result<u64, String> {
     let text = text.trim();
-    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
-    let n: u64 = number.parse().map_err(|_| format!("'{text}' is not a duration such as 16m, 90s or 2h"))?;
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration such as 16m, 90s or 2h"))?;
     match unit {
         "s" => Ok(n),
         "m" => Ok(n * 60),

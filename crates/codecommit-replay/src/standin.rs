@@ -81,12 +81,22 @@ pub fn main(args: Vec<OsString>) -> i32 {
     // The file name picks the role; only `.exe` is dropped, so `aws.cmd` stays `aws.cmd`.
     let name = args
         .first()
-        .and_then(|a| Path::new(a).file_name().map(|s| s.to_string_lossy().into_owned()))
+        .and_then(|a| {
+            Path::new(a)
+                .file_name()
+                .map(|s| s.to_string_lossy().into_owned())
+        })
         .map(|n| n.strip_suffix(".exe").map(str::to_owned).unwrap_or(n))
         .unwrap_or_default();
-    let rest: Vec<String> = args.iter().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
+    let rest: Vec<String> = args
+        .iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     let Some(dir) = std::env::var_os(DIR_ENV).map(PathBuf::from) else {
-        eprintln!("{name}: {DIR_ENV} is not set; this program only runs inside a codecommit-replay sandbox");
+        eprintln!(
+            "{name}: {DIR_ENV} is not set; this program only runs inside a codecommit-replay sandbox"
+        );
         return 2;
     };
     let config: StandinConfig = match std::fs::read(dir.join(CONFIG_FILE))
@@ -95,22 +105,36 @@ pub fn main(args: Vec<OsString>) -> i32 {
     {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("{name}: cannot read {}: {e}", dir.join(CONFIG_FILE).display());
+            eprintln!(
+                "{name}: cannot read {}: {e}",
+                dir.join(CONFIG_FILE).display()
+            );
             return 2;
         }
     };
     match name.as_str() {
-        "git-credential-osxkeychain" => store_helper(&dir, "osxkeychain", &rest, |op, input| keychain(&dir, &config.keychain, op, input)),
+        "git-credential-osxkeychain" => store_helper(&dir, "osxkeychain", &rest, |op, input| {
+            keychain(&dir, &config.keychain, op, input)
+        }),
         "git-credential-manager" | "git-credential-manager-core" => {
-            store_helper(&dir, "manager", &rest, |op, input| manager(&dir, &config.manager, op, input))
+            store_helper(&dir, "manager", &rest, |op, input| {
+                manager(&dir, &config.manager, op, input)
+            })
         }
-        "askpass" => askpass(&dir, &config, rest.first().map(String::as_str).unwrap_or("")),
+        "askpass" => askpass(
+            &dir,
+            &config,
+            rest.first().map(String::as_str).unwrap_or(""),
+        ),
         other => record(&dir, &config, other, &rest),
     }
 }
 
 fn display_name(installed: &str) -> String {
-    installed.strip_prefix("git-credential-").unwrap_or(installed).to_owned()
+    installed
+        .strip_prefix("git-credential-")
+        .unwrap_or(installed)
+        .to_owned()
 }
 
 fn read_stdin() -> Vec<u8> {
@@ -130,12 +154,20 @@ pub fn parse_pairs(bytes: &[u8]) -> Vec<(String, String)> {
 }
 
 fn get<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    pairs.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
 }
 
 fn append_json_line(file: &Path, value: &impl Serialize) {
     let line = serde_json::to_string(value).unwrap_or_default();
-    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(file) {
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(file)
+    {
         let _ = writeln!(f, "{line}");
     }
 }
@@ -158,7 +190,15 @@ fn store_helper(
     let _ = std::io::stderr().write_all(stderr.as_bytes());
     append_json_line(
         &dir.join(TRANSCRIPT_FILE),
-        &HelperCall { helper: name.to_owned(), operation, args: args.to_vec(), input, output, exit, stderr },
+        &HelperCall {
+            helper: name.to_owned(),
+            operation,
+            args: args.to_vec(),
+            input,
+            output,
+            exit,
+            stderr,
+        },
     );
     exit
 }
@@ -175,7 +215,10 @@ pub struct Item {
 }
 
 pub fn load_items(file: &Path) -> Vec<Item> {
-    std::fs::read(file).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+    std::fs::read(file)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
 }
 
 pub fn save_items(file: &Path, items: &[Item]) {
@@ -216,14 +259,22 @@ impl<'a> Query<'a> {
 }
 
 fn answer(item: &Item, with_expiry: bool) -> Vec<(String, String)> {
-    let mut out = vec![("username".to_owned(), item.username.clone()), ("password".to_owned(), item.password.clone())];
+    let mut out = vec![
+        ("username".to_owned(), item.username.clone()),
+        ("password".to_owned(), item.password.clone()),
+    ];
     if with_expiry && let Some(e) = &item.password_expiry_utc {
         out.push(("password_expiry_utc".to_owned(), e.clone()));
     }
     out
 }
 
-fn keychain(dir: &Path, model: &KeychainModel, op: &str, input: &[(String, String)]) -> (Vec<(String, String)>, String, i32) {
+fn keychain(
+    dir: &Path,
+    model: &KeychainModel,
+    op: &str,
+    input: &[(String, String)],
+) -> (Vec<(String, String)>, String, i32) {
     let file = dir.join(KEYCHAIN_FILE);
     let mut items = load_items(&file);
     let query = Query::from(input);
@@ -240,7 +291,11 @@ fn keychain(dir: &Path, model: &KeychainModel, op: &str, input: &[(String, Strin
             let (Some(username), Some(password)) = (query.username, get(input, "password")) else {
                 return (Vec::new(), String::new(), 0);
             };
-            let expiry = if model.keeps_expiry { get(input, "password_expiry_utc").map(str::to_owned) } else { None };
+            let expiry = if model.keeps_expiry {
+                get(input, "password_expiry_utc").map(str::to_owned)
+            } else {
+                None
+            };
             match items.iter_mut().find(|i| query.same_item(i)) {
                 Some(existing) if model.overwrites => {
                     existing.password = password.to_owned();
@@ -273,7 +328,12 @@ fn keychain(dir: &Path, model: &KeychainModel, op: &str, input: &[(String, Strin
 const WINDOWS_MAX_USERNAME: usize = 513;
 const WINDOWS_MAX_BLOB: usize = 5 * 512;
 
-fn manager(dir: &Path, model: &ManagerModel, op: &str, input: &[(String, String)]) -> (Vec<(String, String)>, String, i32) {
+fn manager(
+    dir: &Path,
+    model: &ManagerModel,
+    op: &str,
+    input: &[(String, String)],
+) -> (Vec<(String, String)>, String, i32) {
     let file = dir.join(MANAGER_FILE);
     let mut items = load_items(&file);
     let query = Query::from(input);
@@ -288,7 +348,9 @@ fn manager(dir: &Path, model: &ManagerModel, op: &str, input: &[(String, String)
                 return (Vec::new(), String::new(), 0);
             };
             let blob = password.encode_utf16().count() * 2;
-            if model.windows_limits && (username.chars().count() > WINDOWS_MAX_USERNAME || blob > WINDOWS_MAX_BLOB) {
+            if model.windows_limits
+                && (username.chars().count() > WINDOWS_MAX_USERNAME || blob > WINDOWS_MAX_BLOB)
+            {
                 // GCM's words when CredWriteW refuses the item (git-remote-codecommit #38).
                 return (Vec::new(), "fatal: Failed to write item to store. [0x6c6]\nfatal: The array bounds are invalid\n".to_owned(), 1);
             }
@@ -314,8 +376,18 @@ fn manager(dir: &Path, model: &ManagerModel, op: &str, input: &[(String, String)
 }
 
 fn askpass(dir: &Path, config: &StandinConfig, prompt: &str) -> i32 {
-    let answer = config.askpass.iter().find(|(start, _)| prompt.starts_with(start.as_str())).map(|(_, a)| a);
-    append_json_line(&dir.join(PROMPTS_FILE), &Prompt { prompt: prompt.to_owned(), answered: answer.is_some() });
+    let answer = config
+        .askpass
+        .iter()
+        .find(|(start, _)| prompt.starts_with(start.as_str()))
+        .map(|(_, a)| a);
+    append_json_line(
+        &dir.join(PROMPTS_FILE),
+        &Prompt {
+            prompt: prompt.to_owned(),
+            answered: answer.is_some(),
+        },
+    );
     match answer {
         Some(answer) => {
             println!("{answer}");
@@ -355,7 +427,11 @@ fn record(dir: &Path, config: &StandinConfig, name: &str, args: &[String]) -> i3
                 Err(e) => (Vec::new(), format!("{name}: {e}\n").into_bytes(), 127),
             }
         }
-        Err(e) => (Vec::new(), format!("{name}: cannot start {}: {e}\n", target.program.display()).into_bytes(), 127),
+        Err(e) => (
+            Vec::new(),
+            format!("{name}: cannot start {}: {e}\n", target.program.display()).into_bytes(),
+            127,
+        ),
     };
     let _ = std::io::stdout().write_all(&stdout);
     let _ = std::io::stderr().write_all(&stderr);

@@ -31,7 +31,10 @@ fn patterns() -> &'static [(Regex, &'static str)] {
 
 impl Normalizer {
     pub fn new(root: &std::path::Path, proxy_port: u16) -> Normalizer {
-        Normalizer { root: root.display().to_string(), port: proxy_port.to_string() }
+        Normalizer {
+            root: root.display().to_string(),
+            port: proxy_port.to_string(),
+        }
     }
 
     pub fn text(&self, text: &str) -> String {
@@ -39,7 +42,11 @@ impl Normalizer {
         for (secret, name) in crate::world::secrets() {
             out = out.replace(&secret, name);
             // Git and git-remote-codecommit percent-encode user names in URLs.
-            let encoded = secret.replace('%', "%25").replace('/', "%2F").replace('+', "%2B").replace('=', "%3D");
+            let encoded = secret
+                .replace('%', "%25")
+                .replace('/', "%2F")
+                .replace('+', "%2B")
+                .replace('=', "%3D");
             if encoded != secret {
                 out = out.replace(&encoded, name);
             }
@@ -55,12 +62,27 @@ impl Normalizer {
         let pairs = |pairs: &[(String, String)]| {
             pairs
                 .iter()
-                .filter(|(k, _)| !k.starts_with("capability") && !k.starts_with("wwwauth") && !k.starts_with("state"))
-                .map(|(k, v)| if k == "password" { "password=[PASSWORD]".to_owned() } else { self.text(&format!("{k}={v}")) })
+                .filter(|(k, _)| {
+                    !k.starts_with("capability")
+                        && !k.starts_with("wwwauth")
+                        && !k.starts_with("state")
+                })
+                .map(|(k, v)| {
+                    if k == "password" {
+                        "password=[PASSWORD]".to_owned()
+                    } else {
+                        self.text(&format!("{k}={v}"))
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join(" ")
         };
-        let mut line = format!("{} {} ({})", call.helper, call.operation, pairs(&call.input));
+        let mut line = format!(
+            "{} {} ({})",
+            call.helper,
+            call.operation,
+            pairs(&call.input)
+        );
         if !call.output.is_empty() {
             line.push_str(&format!(" -> {}", pairs(&call.output)));
         }

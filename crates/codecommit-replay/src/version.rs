@@ -16,11 +16,17 @@ impl GitVersion {
     pub fn parse(text: &str) -> Option<GitVersion> {
         let text = text.trim();
         let text = text.strip_prefix("git version ").unwrap_or(text);
-        let mut parts = text.split(|c: char| !c.is_ascii_digit()).filter(|p| !p.is_empty());
+        let mut parts = text
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|p| !p.is_empty());
         let major = parts.next()?.parse().ok()?;
         let minor = parts.next()?.parse().ok()?;
         let patch = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-        Some(GitVersion { major, minor, patch })
+        Some(GitVersion {
+            major,
+            minor,
+            patch,
+        })
     }
 }
 
@@ -50,15 +56,24 @@ impl VersionReq {
     pub fn parse(text: &str) -> Result<VersionReq, String> {
         let mut bounds = Vec::new();
         for part in text.split(',').map(str::trim) {
-            let (op, rest) = [(">=", Op::Ge), ("<=", Op::Le), (">", Op::Gt), ("<", Op::Lt), ("=", Op::Eq)]
-                .iter()
-                .find_map(|(p, op)| part.strip_prefix(p).map(|r| (*op, r)))
-                .ok_or_else(|| format!("'{part}' in '{text}' needs a comparison (>=, <, =…)"))?;
+            let (op, rest) = [
+                (">=", Op::Ge),
+                ("<=", Op::Le),
+                (">", Op::Gt),
+                ("<", Op::Lt),
+                ("=", Op::Eq),
+            ]
+            .iter()
+            .find_map(|(p, op)| part.strip_prefix(p).map(|r| (*op, r)))
+            .ok_or_else(|| format!("'{part}' in '{text}' needs a comparison (>=, <, =…)"))?;
             let version = GitVersion::parse(rest.trim())
                 .ok_or_else(|| format!("'{rest}' in '{text}' is not a git version such as 2.40"))?;
             bounds.push((op, version));
         }
-        Ok(VersionReq { text: text.to_owned(), bounds })
+        Ok(VersionReq {
+            text: text.to_owned(),
+            bounds,
+        })
     }
 
     pub fn matches(&self, v: &GitVersion) -> bool {
@@ -94,11 +109,22 @@ mod tests {
     fn parses_versions_and_ranges() {
         let v = GitVersion::parse("git version 2.43.0.windows.1").expect("version");
         assert_eq!(v.to_string(), "2.43.0");
-        assert_eq!(GitVersion::parse("2.39"), Some(GitVersion { major: 2, minor: 39, patch: 0 }));
+        assert_eq!(
+            GitVersion::parse("2.39"),
+            Some(GitVersion {
+                major: 2,
+                minor: 39,
+                patch: 0
+            })
+        );
         let r = VersionReq::parse(">=2.40, <2.46").expect("range");
         assert!(r.matches(&GitVersion::parse("2.40.0").expect("v")));
         assert!(!r.matches(&GitVersion::parse("2.46.0").expect("v")));
-        assert!(VersionReq::parse("=2.39").expect("eq").matches(&GitVersion::parse("2.39.5").expect("v")));
+        assert!(
+            VersionReq::parse("=2.39")
+                .expect("eq")
+                .matches(&GitVersion::parse("2.39.5").expect("v"))
+        );
         assert!(VersionReq::parse("2.40").is_err());
     }
 }

@@ -34,7 +34,9 @@ pub const OCTO_PASSWORD: &str = "ghp_octoEXAMPLEtoken000000000000000000";
 pub fn session_token(seed: &str, len: usize) -> String {
     let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut token = format!("IQoJb3JpZ2luX2Vj{seed}");
-    let mut x: u32 = seed.bytes().fold(7, |a, b| a.wrapping_mul(31).wrapping_add(u32::from(b)));
+    let mut x: u32 = seed
+        .bytes()
+        .fold(7, |a, b| a.wrapping_mul(31).wrapping_add(u32::from(b)));
     while token.len() < len {
         x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
         token.push(alphabet[(x >> 16) as usize % alphabet.len()] as char);
@@ -55,7 +57,11 @@ pub fn dave_token() -> String {
 /// The mock's configuration for the standard world, as TOML.
 pub fn mock_config() -> String {
     let people = ["alice", "bob", "carol", "dave"];
-    let everyone = people.iter().map(|p| format!("\"{p}\"")).collect::<Vec<_>>().join(", ");
+    let everyone = people
+        .iter()
+        .map(|p| format!("\"{p}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
     format!(
         r#"
 [[identity]]
@@ -144,7 +150,12 @@ pub fn expand(text: &str, extra: &BTreeMap<&'static str, String>) -> Result<Stri
         out.push_str(&rest[..start]);
         let after = &rest[start + 1..];
         match after.find('}') {
-            Some(end) if after[..end].chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_') && end > 0 => {
+            Some(end)
+                if after[..end]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
+                    && end > 0 =>
+            {
                 let name = &after[..end];
                 let value = extra
                     .get(name)

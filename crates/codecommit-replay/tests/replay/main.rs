@@ -1,0 +1,7 @@
+//! The replay suite: every scenario on every git found, with this workspace's helper (and the
+//! real AWS CLI where it is found; in CI it must be), transcripts snapshot-tested; and the
+//! harness's own parts.
+mod isolation;
+mod scenarios;
+mod standins;
+mod support;

@@ -1,0 +1,43 @@
+use codecommit_replay::gits::{self, Git};
+use codecommit_replay::helper::HelperUnderTest;
+use codecommit_replay::sandbox::{Tools, find_faketime};
+use codecommit_replay::scenario::Scenario;
+use std::path::PathBuf;
+
+pub const STANDIN: &str = env!("CARGO_BIN_EXE_codecommit-standin");
+pub const REPLAY: &str = env!("CARGO_BIN_EXE_codecommit-replay");
+
+pub fn scenarios() -> Vec<Scenario> {
+    Scenario::load_dir(&codecommit_replay::default_scenarios_dir()).expect("the scenarios load")
+}
+
+pub fn gits() -> Vec<Git> {
+    gits::discover(&[]).expect("at least one git")
+}
+
+pub fn tools() -> Tools {
+    let faketime = find_faketime();
+    if faketime.is_none() {
+        // Scenarios that move the clock need libfaketime; CI installs it.
+        assert!(
+            !codecommit_testkit::strict(),
+            "libfaketime not found (apt-get install faketime); CODECOMMIT_TEST_STRICT is set"
+        );
+        eprintln!("libfaketime not found: scenarios that move the clock are skipped");
+    }
+    Tools {
+        standin: PathBuf::from(STANDIN),
+        faketime,
+    }
+}
+
+/// This workspace's helper, built beside the test binaries (`cargo test --workspace` builds it;
+/// `cargo test -p codecommit-replay` builds it on demand).
+pub fn workspace_helper() -> HelperUnderTest {
+    let path = codecommit_replay::helper::workspace_binary(
+        "git-credential-codecommit",
+        "git-credential-codecommit",
+    )
+    .expect("git-credential-codecommit is built");
+    HelperUnderTest::probe(&path).expect("the workspace helper answers its probe")
+}
