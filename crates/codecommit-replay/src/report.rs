@@ -167,7 +167,7 @@ pub fn markdown(scenarios: &[Scenario], results: &[RunResult]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Helper under test: `{helper}`. Each cell: the outcome, then what git did in the last step (exit code and last line of stderr).\n"
+        "Helper under test: `{helper}`. Each cell: whether git did what the scenario expects (`pass`), then what each git command came to, in order: `ok`, the endpoint's refusal (`403 expired`), `prompted` (git asked for a user name or password and got no answer), or git's own error.\n"
     );
     let _ = write!(out, "| scenario | what the guide says |");
     for g in &gits {
@@ -200,27 +200,8 @@ pub fn markdown(scenarios: &[Scenario], results: &[RunResult]) -> String {
             for g in &gits {
                 let text = match cell(results, &scenario.name, &variant.name, g) {
                     Some(r) => {
-                        let last = r.steps.iter().rev().find(|s| s.exit.is_some());
-                        let what = last
-                            .map(|s| {
-                                let line = s
-                                    .stderr
-                                    .lines()
-                                    .rev()
-                                    .find(|l| !l.trim().is_empty())
-                                    .unwrap_or("");
-                                format!(
-                                    "exit {}{}",
-                                    s.exit.unwrap_or(0),
-                                    if line.is_empty() {
-                                        String::new()
-                                    } else {
-                                        format!(": `{}`", line.trim())
-                                    }
-                                )
-                            })
-                            .unwrap_or_default();
-                        format!("{} {}", mark(&r.outcome), what)
+                        let steps: Vec<String> = r.steps.iter().filter(|s| s.exit.is_some()).map(step_summary).collect();
+                        format!("{}: {}", mark(&r.outcome), steps.join(" → "))
                     }
                     None => "-".into(),
                 };
@@ -249,6 +230,24 @@ pub fn markdown(scenarios: &[Scenario], results: &[RunResult]) -> String {
         }
     }
     out
+}
+
+/// What one git command came to, in a few words: `ok`, `403 expired`, `prompted`, or git's
+/// last error line.
+fn step_summary(step: &crate::run::StepResult) -> String {
+    if step.exit == Some(0) {
+        return "ok".into();
+    }
+    if let Some(last) = step.mock.last().filter(|m| *m != "200" && !m.starts_with("401")) {
+        return last.clone();
+    }
+    if !step.prompts.is_empty() {
+        return "prompted".into();
+    }
+    let line = step.stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    let line = line.strip_prefix("fatal: ").unwrap_or(line);
+    let short: String = line.chars().take(48).collect();
+    if short.len() < line.len() { format!("`{short}…`") } else { format!("`{short}`") }
 }
 
 fn escape(text: &str) -> String {
