@@ -30,5 +30,7 @@ export CODECOMMIT_TEST_STRICT=1
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+# The main job as the README runs it, leaving reports for CI to keep.
+cargo run --locked -p codecommit-replay -- replay --format json --output target/replay.json
 # The mock's load test: 32 clones and 8 pushers, kill -9 and restart, fsck (bounded, loopback).
 cargo test --locked -p codecommit-mock --test mock -- --ignored load::
