@@ -200,7 +200,12 @@ pub fn markdown(scenarios: &[Scenario], results: &[RunResult]) -> String {
             for g in &gits {
                 let text = match cell(results, &scenario.name, &variant.name, g) {
                     Some(r) => {
-                        let steps: Vec<String> = r.steps.iter().filter(|s| s.exit.is_some()).map(step_summary).collect();
+                        let steps: Vec<String> = r
+                            .steps
+                            .iter()
+                            .filter(|s| s.exit.is_some())
+                            .map(step_summary)
+                            .collect();
                         format!("{}: {}", mark(&r.outcome), steps.join(" → "))
                     }
                     None => "-".into(),
@@ -238,16 +243,30 @@ fn step_summary(step: &crate::run::StepResult) -> String {
     if step.exit == Some(0) {
         return "ok".into();
     }
-    if let Some(last) = step.mock.last().filter(|m| *m != "200" && !m.starts_with("401")) {
+    if let Some(last) = step
+        .mock
+        .last()
+        .filter(|m| *m != "200" && !m.starts_with("401"))
+    {
         return last.clone();
     }
     if !step.prompts.is_empty() {
         return "prompted".into();
     }
-    let line = step.stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    let line = step
+        .stderr
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
     let line = line.strip_prefix("fatal: ").unwrap_or(line);
     let short: String = line.chars().take(48).collect();
-    if short.len() < line.len() { format!("`{short}…`") } else { format!("`{short}`") }
+    if short.len() < line.len() {
+        format!("`{short}…`")
+    } else {
+        format!("`{short}`")
+    }
 }
 
 fn escape(text: &str) -> String {

@@ -13,6 +13,24 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// `GIT_CONFIG_SYSTEM` and `GIT_CONFIG_GLOBAL` arrived in git 2.32.
+pub const GIT_CONFIG_SYSTEM_SINCE: crate::version::GitVersion = crate::version::GitVersion {
+    major: 2,
+    minor: 32,
+    patch: 0,
+};
+
+/// Whether a variant's story involves the system configuration file.
+fn uses_system_config(variant: &Variant<'_>) -> bool {
+    !variant.setup.system_gitconfig.trim().is_empty()
+        || variant.steps.iter().any(|s| {
+            s.write
+                .as_ref()
+                .is_some_and(|w| w.file == "system_gitconfig")
+                || s.git.iter().any(|a| a == "--system")
+        })
+}
+
 /// How long one git command may take before it is killed and the step fails.
 const STEP_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -78,6 +96,12 @@ pub fn run_variant(
         result.outcome = Outcome::Skip(
             "moves the clock, and libfaketime is not installed (set CODECOMMIT_REPLAY_FAKETIME)"
                 .into(),
+        );
+        return result;
+    }
+    if git.version < GIT_CONFIG_SYSTEM_SINCE && uses_system_config(variant) {
+        result.outcome = Outcome::Skip(
+            "needs a system configuration of its own, and git before 2.32 has no GIT_CONFIG_SYSTEM to give it one".into(),
         );
         return result;
     }
@@ -149,7 +173,15 @@ fn replay(
                 .write(&write.file, &write.text)
                 .map_err(|e| format!("step '{}': {e}", step.name))?;
         }
-        let mut step_result = run_step(step, &sandbox, &mock, &normalizer, offset, tools)?;
+        let mut step_result = run_step(
+            step,
+            &sandbox,
+            &mock,
+            &normalizer,
+            offset,
+            tools,
+            git.version,
+        )?;
         let expect = choose(&step.expect, git, helper);
         if expect.when.git.is_some() || expect.when.helper_expiry.is_some() {
             step_result.expectation = Some(describe_when(expect));
@@ -173,7 +205,7 @@ fn replay(
     .args(["credential-cache", "exit"])
     .current_dir(sandbox.work())
     .env_clear()
-    .envs(sandbox.env(&mock.proxy_url(), mock.ca_file(), 0, tools))
+    .envs(sandbox.env(&mock.proxy_url(), mock.ca_file(), 0, tools, git.version))
     .output();
     mock.shutdown();
     Ok(())
@@ -279,6 +311,7 @@ fn run_step(
     normalizer: &Normalizer,
     offset: u64,
     tools: &Tools,
+    git: crate::version::GitVersion,
 ) -> Result<StepResult, String> {
     let mut result = StepResult {
         name: step.name.clone(),
@@ -319,7 +352,7 @@ fn run_step(
         .args(&args)
         .current_dir(sandbox.work())
         .env_clear()
-        .envs(sandbox.env(&mock.proxy_url(), mock.ca_file(), offset, tools))
+        .envs(sandbox.env(&mock.proxy_url(), mock.ca_file(), offset, tools, git))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

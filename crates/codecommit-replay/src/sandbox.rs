@@ -15,6 +15,7 @@
 use crate::helper::HelperUnderTest;
 use crate::scenario::Setup;
 use crate::standin::{self, HelperTarget, StandinConfig};
+use crate::version::GitVersion;
 use crate::world;
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -240,6 +241,7 @@ impl Sandbox {
         ca_file: &Path,
         clock_offset: u64,
         tools: &Tools,
+        git: GitVersion,
     ) -> Vec<(OsString, OsString)> {
         let home = self.home();
         let path = std::env::join_paths([self.bin(), self.root.join("git")]).unwrap_or_default();
@@ -282,6 +284,11 @@ impl Sandbox {
             ("GIT_COMMITTER_DATE".into(), "2026-01-02T03:04:05Z".into()),
             ("TMPDIR".into(), self.root.join("tmp").into()),
         ];
+        if git < crate::run::GIT_CONFIG_SYSTEM_SINCE {
+            // Older git cannot be pointed at the sandbox's system file: read none rather than
+            // the machine's. (Its global file is $HOME/.gitconfig, the sandbox's anyway.)
+            env.push(("GIT_CONFIG_NOSYSTEM".into(), "1".into()));
+        }
         if clock_offset > 0
             && let Some(lib) = &tools.faketime
         {
