@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Builds every image the container matrix uses, offline, reusing whatever already exists:
+#
+#   1. the base images debian:<release>-slim (docker/base/build.sh: debootstrap + docker import);
+#   2. static binaries of the workspace (glibc linked in, so they run on any release's C library),
+#      in target/static;
+#   3. codecommit-mock:<hash> and codecommit-git:<release>-<hash>, where <hash> covers the
+#      Dockerfile, everything copied into the image and the base image, then tagged
+#      codecommit-mock:local and codecommit-git:<release>, the tags the tests use.
+#
+#   docker/build.sh            all releases: bullseye bookworm trixie forky
+#   CODECOMMIT_MATRIX_RELEASES="bookworm trixie" docker/build.sh
+#
+# An image whose <hash> tag exists is not built again; docker's layer cache also keeps the
+# apt-get layer when only the binaries changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+read -r -a releases <<<"${CODECOMMIT_MATRIX_RELEASES:-bullseye bookworm trixie forky}"
+# The mock's own git only runs `git http-backend`; any release does.
+mock_release=bookworm
+target=x86_64-unknown-linux-gnu
+static_dir=target/static
+bin_dir=$static_dir/$target/release
+# Binaries copied into the git client images (the mock image takes codecommit-mock only).
+client_bins=(git-credential-codecommit)
+
+die() {
+  echo "docker/build.sh: $*" >&2
+  exit 1
+}
+timed() {
+  local what=$1 start=$SECONDS
+  shift
+  "$@"
+  echo "docker/build.sh: $what took $((SECONDS - start)) s"
+}
+
+base_releases=("${releases[@]}")
+[[ " ${releases[*]} " == *" $mock_release "* ]] || base_releases+=("$mock_release")
+timed "base images" bash docker/base/build.sh "${base_releases[@]}"
+
+build_static() {
+  # The target is named so RUSTFLAGS apply to the binaries only, not to build scripts and
+  # proc macros; aws-lc-sys (the SDK's TLS) compiles its C with the same static flag.
+  RUSTFLAGS="-C target-feature=+crt-static" cargo build --release --locked --quiet \
+    --target "$target" --target-dir "$static_dir" -p git-credential-codecommit -p codecommit-mock
+  local b
+  for b in codecommit-mock "${client_bins[@]}"; do
+    # A dynamic executable lists its libraries with `=>`; a static one has none.
+    if ldd "$bin_dir/$b" 2>&1 | grep -q '=>'; then
+      ldd "$bin_dir/$b" >&2
+      die "$bin_dir/$b is dynamically linked; it would not run on every release's glibc"
+    fi
+  done
+}
+timed "static binaries" build_static
+
+# content_hash DIR EXTRA...: a short hash of every file under DIR (names, modes, contents) and EXTRA.
+content_hash() {
+  local dir=$1
+  shift
+  {
+    (cd "$dir" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum && find . -type f -perm -u+x | LC_ALL=C sort)
+    printf '%s\n' "$@"
+  } | sha256sum | cut -c1-16
+}
+
+# build_image NAME TAG STABLE_TAG CONTEXT RELEASE
+build_image() {
+  local name=$1 tag=$2 stable=$3 context=$4 release=$5
+  if docker image inspect "$name:$tag" >/dev/null 2>&1; then
+    echo "$name:$tag: exists, reused"
+  else
+    local start=$SECONDS
+    if ! docker build --quiet --build-arg "RELEASE=$release" -t "$name:$tag" "$context" \
+      >"$context.log" 2>&1; then
+      tail -n 30 "$context.log" >&2
+      die "docker build of $name:$tag failed (log above, whole log in $context.log)"
+    fi
+    echo "$name:$tag: built in $((SECONDS - start)) s"
+  fi
+  docker tag "$name:$tag" "$name:$stable"
+}
+
+stage=target/docker
+rm -rf "$stage"
+mkdir -p "$stage"
+
+# The mock image.
+ctx=$stage/mock
+mkdir -p "$ctx/bin"
+cp docker/mock/Dockerfile docker/mock/entrypoint.sh docker/mock/healthcheck.sh "$ctx/"
+cp "$bin_dir/codecommit-mock" "$ctx/bin/"
+base_id=$(docker image inspect -f '{{.Id}}' "debian:$mock_release-slim")
+build_image codecommit-mock "$(content_hash "$ctx" "$mock_release" "$base_id")" local "$ctx" "$mock_release"
+
+# One git client image per release.
+for release in "${releases[@]}"; do
+  ctx=$stage/git-$release
+  mkdir -p "$ctx/bin"
+  cp docker/git/Dockerfile "$ctx/"
+  for b in "${client_bins[@]}"; do cp "$bin_dir/$b" "$ctx/bin/"; done
+  base_id=$(docker image inspect -f '{{.Id}}' "debian:$release-slim")
+  build_image codecommit-git "$release-$(content_hash "$ctx" "$release" "$base_id")" "$release" "$ctx" "$release"
+done
+
+echo "docker/build.sh: images ready: codecommit-mock:local$(printf ' codecommit-git:%s' "${releases[@]}")"
