@@ -11,7 +11,8 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-const REQUEST: &[u8] = b"protocol=https\nhost=git-codecommit.us-east-2.amazonaws.com\npath=v1/repos/MyDemoRepo\n\n";
+const REQUEST: &[u8] =
+    b"protocol=https\nhost=git-codecommit.us-east-2.amazonaws.com\npath=v1/repos/MyDemoRepo\n\n";
 
 fn once(sandbox: &Sandbox, program: &Path, args: &[&str]) -> Duration {
     let started = Instant::now();
@@ -23,11 +24,19 @@ fn once(sandbox: &Sandbox, program: &Path, args: &[&str]) -> Duration {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start the helper");
-    child.stdin.take().expect("stdin").write_all(REQUEST).expect("write the request");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(REQUEST)
+        .expect("write the request");
     let out = child.wait_with_output().expect("wait for the helper");
     let elapsed = started.elapsed();
     assert!(
-        out.status.success() && out.stdout.starts_with(b"username=AKIAIOSFODNN7EXAMPLE\npassword="),
+        out.status.success()
+            && out
+                .stdout
+                .starts_with(b"username=AKIAIOSFODNN7EXAMPLE\npassword="),
         "{} failed: {}",
         program.display(),
         String::from_utf8_lossy(&out.stderr)
@@ -50,7 +59,10 @@ fn ms(d: Duration) -> String {
 
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument that is not ours means "not this bench".
-    if std::env::args().skip(1).any(|a| !a.starts_with("--") && !"get".contains(a.as_str())) {
+    if std::env::args()
+        .skip(1)
+        .any(|a| !a.starts_with("--") && !"get".contains(a.as_str()))
+    {
         return;
     }
     let ours = Path::new(env!("CARGO_BIN_EXE_git-credential-codecommit"));
@@ -58,7 +70,9 @@ fn main() {
     let mut sandbox = Sandbox::new();
     if let Some(aws) = &aws {
         // The AWS CLI's entry point is a script: it needs its interpreter's directory.
-        sandbox = sandbox.with_path(aws.parent().map(Path::to_path_buf)).with_system_path();
+        sandbox = sandbox
+            .with_path(aws.parent().map(Path::to_path_buf))
+            .with_system_path();
     }
     sandbox.write_aws_credentials(
         "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
@@ -77,7 +91,11 @@ fn main() {
     for round in 0..rounds {
         our_samples.push(once(&sandbox, ours, &["get"]));
         if let Some(aws) = aws.as_ref().filter(|_| round % aws_every == 0) {
-            aws_samples.push(once(&sandbox, aws, &["codecommit", "credential-helper", "get"]));
+            aws_samples.push(once(
+                &sandbox,
+                aws,
+                &["codecommit", "credential-helper", "get"],
+            ));
         }
     }
 
@@ -89,9 +107,18 @@ fn main() {
         ms(percentile(&our_samples, 0.9)),
         our_samples.len()
     );
-    println!("  goal under 5 ms: {}", if our_median < Duration::from_millis(5) { "met" } else { "MISSED" });
+    println!(
+        "  goal under 5 ms: {}",
+        if our_median < Duration::from_millis(5) {
+            "met"
+        } else {
+            "MISSED"
+        }
+    );
     if aws_samples.is_empty() {
-        println!("aws codecommit credential-helper get: not measured (no `aws` found; set CODECOMMIT_TEST_AWS)");
+        println!(
+            "aws codecommit credential-helper get: not measured (no `aws` found; set CODECOMMIT_TEST_AWS)"
+        );
         return;
     }
     let aws_median = median(&mut aws_samples);
@@ -103,5 +130,8 @@ fn main() {
         ms(percentile(&aws_samples, 0.9)),
         aws_samples.len()
     );
-    println!("ratio: {ratio:.0}x faster; goal at least 100x: {}", if ratio >= 100.0 { "met" } else { "MISSED" });
+    println!(
+        "ratio: {ratio:.0}x faster; goal at least 100x: {}",
+        if ratio >= 100.0 { "met" } else { "MISSED" }
+    );
 }
