@@ -39,6 +39,7 @@ pub struct StepResult {
     pub name: String,
     pub command: Option<String>,
     pub exit: Option<i32>,
+    pub stdout: String,
     pub stderr: String,
     pub prompts: Vec<String>,
     pub helpers: Vec<String>,
@@ -317,6 +318,7 @@ fn run_step(
         name: step.name.clone(),
         command: None,
         exit: None,
+        stdout: String::new(),
         stderr: String::new(),
         prompts: Vec::new(),
         helpers: Vec::new(),
@@ -362,10 +364,11 @@ fn run_step(
             world::expand(v, &extra).map_err(|e| format!("step '{}': {e}", step.name))?,
         );
     }
-    let (exit, stderr) = run_with_timeout(command, STEP_TIMEOUT)
+    let finished = run_with_timeout(command, STEP_TIMEOUT)
         .map_err(|e| format!("step '{}': {e}", step.name))?;
-    result.exit = Some(exit);
-    result.stderr = normalizer.text(&stderr);
+    result.exit = Some(finished.exit);
+    result.stdout = normalizer.text(&finished.stdout);
+    result.stderr = normalizer.text(&finished.stderr);
     let calls: Vec<HelperCall> = read_lines(&transcript_file, calls_before);
     result.helpers = calls
         .iter()
@@ -381,28 +384,31 @@ fn run_step(
     Ok(result)
 }
 
-/// Runs a command to its end, or kills it after `timeout`; returns its exit code and stderr.
-fn run_with_timeout(mut command: Command, timeout: Duration) -> Result<(i32, String), String> {
+/// Reads a pipe to its end on a thread, so a chatty git never blocks on a full pipe.
+fn drain(pipe: Option<impl std::io::Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut buf);
+        }
+        buf
+    })
+}
+
+/// What a finished git command left: exit code, stdout, stderr.
+struct Finished {
+    exit: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs a command to its end, or kills it after `timeout`.
+fn run_with_timeout(mut command: Command, timeout: Duration) -> Result<Finished, String> {
     let mut child = command
         .spawn()
         .map_err(|e| format!("cannot start git: {e}"))?;
-    // Drain both pipes on threads so a chatty git never blocks on a full pipe.
-    let stdout = child.stdout.take();
-    let stderr = child.stderr.take();
-    let out_thread = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(mut s) = stdout {
-            let _ = std::io::Read::read_to_end(&mut s, &mut buf);
-        }
-        buf
-    });
-    let err_thread = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(mut s) = stderr {
-            let _ = std::io::Read::read_to_end(&mut s, &mut buf);
-        }
-        buf
-    });
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
     let deadline = Instant::now() + timeout;
     let status = loop {
         match child.try_wait().map_err(|e| e.to_string())? {
@@ -418,12 +424,14 @@ fn run_with_timeout(mut command: Command, timeout: Duration) -> Result<(i32, Str
             None => std::thread::sleep(Duration::from_millis(5)),
         }
     };
-    let _ = out_thread.join();
-    let stderr = err_thread.join().unwrap_or_default();
-    Ok((
-        status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&stderr).into_owned(),
-    ))
+    let text = |h: std::thread::JoinHandle<Vec<u8>>| {
+        String::from_utf8_lossy(&h.join().unwrap_or_default()).into_owned()
+    };
+    Ok(Finished {
+        exit: status.code().unwrap_or(-1),
+        stdout: text(stdout),
+        stderr: text(stderr),
+    })
 }
 
 /// The first difference between what a step expected and what happened.
@@ -456,6 +464,12 @@ pub fn compare(expect: &Expect, got: &StepResult) -> Option<String> {
                     got.stderr.trim_end()
                 ));
             }
+        }
+    }
+    if let Some(stdout) = &expect.stdout {
+        let got_lines: Vec<&str> = got.stdout.lines().collect();
+        if *stdout != got_lines {
+            return Some(format!("stdout {got_lines:?}, expected {stdout:?}"));
         }
     }
     if let Some(prompts) = &expect.prompts {

@@ -218,6 +218,9 @@ pub struct Expect {
     /// Lines that must appear in git's stderr, in this order (normalized: see `transcript`).
     #[serde(default)]
     pub stderr: Vec<String>,
+    /// git's whole stdout, line by line (normalized); `[]` means it printed nothing.
+    #[serde(default)]
+    pub stdout: Option<Vec<String>>,
     /// Every prompt git showed, in order; `[]` means git did not prompt.
     #[serde(default)]
     pub prompts: Option<Vec<String>>,
@@ -286,6 +289,20 @@ impl Scenario {
             if let Some(advance) = &step.advance {
                 parse_duration(advance)
                     .map_err(|e| invalid(format!("{variant}: step '{}': {e}", step.name)))?;
+            }
+            for e in &step.expect {
+                // An expected failure must also say which failure it is.
+                let specific = !e.stderr.is_empty()
+                    || e.stdout.is_some()
+                    || e.prompts.is_some()
+                    || e.helpers.is_some()
+                    || e.mock.is_some();
+                if e.exit != 0 && !specific {
+                    return Err(invalid(format!(
+                        "{variant}: step '{}' expects exit {} without saying which failure (add stderr, stdout, prompts, helpers or mock)",
+                        step.name, e.exit
+                    )));
+                }
             }
             if step.git.is_empty()
                 && step.advance.is_none()

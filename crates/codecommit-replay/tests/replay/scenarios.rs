@@ -60,6 +60,9 @@ fn transcript(results: &[&RunResult]) -> String {
             let _ = writeln!(out, "-- {}", s.name);
             if let Some(command) = &s.command {
                 let _ = writeln!(out, "$ {command}\nexit {}", s.exit.unwrap_or(-1));
+                for line in s.stdout.lines() {
+                    let _ = writeln!(out, "stdout: {line}");
+                }
                 for line in s.stderr.lines() {
                     let _ = writeln!(out, "stderr: {line}");
                 }
