@@ -30,9 +30,8 @@ use std::path::PathBuf;
 /// `scenarios/` of this workspace (when run from a checkout), else `./scenarios`.
 pub fn default_scenarios_dir() -> PathBuf {
     let checkout = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
-    if checkout.is_dir() {
-        checkout
-    } else {
-        PathBuf::from("scenarios")
+    match std::fs::canonicalize(&checkout) {
+        Ok(dir) if dir.is_dir() => dir,
+        _ => PathBuf::from("scenarios"),
     }
 }
