@@ -250,6 +250,18 @@ impl<'a> Query<'a> {
             && self.username.is_none_or(|u| item.username == u)
     }
 
+    /// The item `store` saves for this query.
+    fn item(&self, username: &str, password: &str, password_expiry_utc: Option<String>) -> Item {
+        Item {
+            protocol: self.protocol.to_owned(),
+            host: self.host.to_owned(),
+            path: self.path.map(str::to_owned),
+            username: username.to_owned(),
+            password: password.to_owned(),
+            password_expiry_utc,
+        }
+    }
+
     fn same_item(&self, item: &Item) -> bool {
         item.protocol == self.protocol
             && item.host.eq_ignore_ascii_case(self.host)
@@ -303,14 +315,7 @@ fn keychain(
                 }
                 // Before 2.45 the duplicate-item error was ignored: the old password stays.
                 Some(_) => {}
-                None => items.push(Item {
-                    protocol: query.protocol.to_owned(),
-                    host: query.host.to_owned(),
-                    path: query.path.map(str::to_owned),
-                    username: username.to_owned(),
-                    password: password.to_owned(),
-                    password_expiry_utc: expiry,
-                }),
+                None => items.push(query.item(username, password, expiry)),
             }
             save_items(&file, &items);
             (Vec::new(), String::new(), 0)
@@ -355,14 +360,7 @@ fn manager(
                 return (Vec::new(), "fatal: Failed to write item to store. [0x6c6]\nfatal: The array bounds are invalid\n".to_owned(), 1);
             }
             items.retain(|i| !query.same_item(i));
-            items.push(Item {
-                protocol: query.protocol.to_owned(),
-                host: query.host.to_owned(),
-                path: query.path.map(str::to_owned),
-                username: username.to_owned(),
-                password: password.to_owned(),
-                password_expiry_utc: None,
-            });
+            items.push(query.item(username, password, None));
             save_items(&file, &items);
             (Vec::new(), String::new(), 0)
         }
