@@ -8,8 +8,8 @@
 # `FROM debian:<release>-slim`. An image that already exists is reused, never rebuilt: delete it
 # (`docker image rm debian:bookworm-slim`) to build it again.
 #
-# The packages come from the Debian mirror this machine's apt uses (read from
-# /etc/apt/sources.list*), or from DEBIAN_MIRROR if set. Needs root (debootstrap, chroot); installs
+# The packages come from DEBIAN_MIRROR if set, else from the Debian mirror this machine's apt uses
+# (read from /etc/apt/sources.list*), else from debootstrap's default mirror. Needs root (debootstrap, chroot); installs
 # debootstrap with apt-get when it is missing.
 set -euo pipefail
 
@@ -37,9 +37,6 @@ find_mirror() {
     tr ' ' '\n' | grep -E '^https?://[^ ]+/debian/?$' | head -n 1 | sed 's:/*$::'
 }
 
-mirror=${DEBIAN_MIRROR:-$(find_mirror)}
-[ -n "$mirror" ] || die "no Debian mirror in /etc/apt/sources.list*; set DEBIAN_MIRROR=http://HOST/debian"
-
 command -v docker >/dev/null || die "docker not found on PATH"
 docker info >/dev/null 2>&1 || die "the Docker engine does not answer (docker info failed)"
 
@@ -59,6 +56,11 @@ if ! command -v debootstrap >/dev/null; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
 fi
+
+# A machine whose apt has no Debian mirror (an Ubuntu CI runner) uses debootstrap's own default.
+mirror=${DEBIAN_MIRROR:-$(find_mirror)}
+[ -n "$mirror" ] || mirror=$(sed -n 's/^DEF_MIRROR="\(.*\)"$/\1/p' "$(command -v debootstrap)" | head -n 1)
+[ -n "$mirror" ] || die "no Debian mirror in /etc/apt/sources.list* nor in debootstrap; set DEBIAN_MIRROR"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/debian-base.XXXXXX")
 cleanup() {

@@ -1,0 +1,11 @@
+//! Container tests: the mock as a service container used by the host's git, and each git client
+//! image cloning and pushing through it over a docker network. Modules mirror `src/`.
+//!
+//! Without a Docker engine or without the images (`docker/build.sh`) these tests print why and
+//! skip; with `CODECOMMIT_TEST_DOCKER=1`, as `.ci/run` sets, that is a failure. Every host git
+//! process runs through `codecommit_testkit::Sandbox::command`; every process in a client
+//! container runs under `env -i` (`codecommit_matrix::client::sandbox_env`).
+
+mod client;
+mod mock;
+mod support;
