@@ -19,6 +19,9 @@ pub struct HelperUnderTest {
     pub program: PathBuf,
     pub native_shape: bool,
     pub expiry: bool,
+    /// A statically linked executable ignores `LD_PRELOAD`, so libfaketime cannot move its
+    /// clock: scenarios in which time passes cannot run with it.
+    pub static_executable: bool,
 }
 
 impl HelperUnderTest {
@@ -74,13 +77,50 @@ impl HelperUnderTest {
         })?;
         let native_shape = ask(&["get"]).is_ok();
         let name = describe(&program);
+        let static_executable = is_static_elf(&program);
         Ok(HelperUnderTest {
             name,
             program,
             native_shape,
             expiry: answer.contains("\npassword_expiry_utc="),
+            static_executable,
         })
     }
+}
+
+/// Whether `path` is an ELF executable without a program interpreter (`PT_INTERP`), that is,
+/// statically linked. Scripts and other formats are not.
+pub fn is_static_elf(path: &Path) -> bool {
+    let Ok(bytes) = std::fs::read(path) else {
+        return false;
+    };
+    let u16_at = |o: usize| {
+        bytes
+            .get(o..o + 2)
+            .map(|b| u16::from_le_bytes([b[0], b[1]]) as usize)
+    };
+    let u64_at = |o: usize| {
+        bytes
+            .get(o..o + 8)
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_le_bytes)
+    };
+    let u32_at = |o: usize| {
+        bytes
+            .get(o..o + 4)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_le_bytes)
+    };
+    // 64-bit little-endian ELF only: the images this matters for are x86_64 and aarch64 Linux.
+    if bytes.get(..6) != Some(b"\x7fELF\x02\x01") {
+        return false;
+    }
+    let (Some(phoff), Some(phentsize), Some(phnum)) = (u64_at(0x20), u16_at(0x36), u16_at(0x38))
+    else {
+        return false;
+    };
+    let phoff = phoff as usize;
+    !(0..phnum).any(|i| u32_at(phoff + i * phentsize) == Some(3))
 }
 
 fn describe(program: &Path) -> String {
@@ -149,4 +189,23 @@ pub fn workspace_binary(package: &str, name: &str) -> Result<PathBuf, String> {
         .map(|d| d.join(&file))
         .find(|p| p.is_file())
         .ok_or_else(|| format!("built {name}, but it is not beside {}", exe.display()))
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::is_static_elf;
+    use std::path::Path;
+
+    #[test]
+    fn tells_static_executables_from_dynamic_ones_and_scripts() {
+        // Debian links ldconfig statically; git and the shell are dynamic; a script is no ELF.
+        assert!(is_static_elf(Path::new("/sbin/ldconfig")));
+        assert!(!is_static_elf(Path::new("/bin/sh")));
+        assert!(!is_static_elf(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("Cargo.toml")
+                .as_path()
+        ));
+        assert!(!is_static_elf(Path::new("/nonexistent")));
+    }
 }
