@@ -19,6 +19,16 @@ struct Cli {
 enum Command {
     /// Replay every scenario (symptom and fixes) with every git found
     Replay(ReplayArgs),
+    /// Merge JSON reports (this machine's, the containers') into one report
+    Report {
+        /// Reports written by `replay --format json`
+        #[arg(long = "input", value_name = "FILE", required = true)]
+        inputs: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "markdown")]
+        format: Format,
+        #[arg(long, value_name = "DIR")]
+        scenarios: Option<PathBuf>,
+    },
     /// List the scenarios and their fixes
     List {
         #[arg(long, value_name = "DIR")]
@@ -75,12 +85,45 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e.to_string()),
             }
         }
+        Command::Report {
+            inputs,
+            format,
+            scenarios,
+        } => match report_command(&inputs, format, scenarios) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e),
+        },
         Command::Replay(args) => match replay_command(args) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::from(1),
             Err(e) => fail(&e),
         },
     }
+}
+
+fn report_command(
+    inputs: &[PathBuf],
+    format: Format,
+    scenarios: Option<PathBuf>,
+) -> Result<String, String> {
+    let mut reports = Vec::new();
+    for input in inputs {
+        let text = std::fs::read_to_string(input)
+            .map_err(|e| format!("cannot read {}: {e}", input.display()))?;
+        reports.push(report::from_json(&text).map_err(|e| format!("{}: {e}", input.display()))?);
+    }
+    let results = report::merge(reports);
+    let dir = scenarios.unwrap_or_else(codecommit_replay::default_scenarios_dir);
+    let scenarios = Scenario::load_dir(&dir).map_err(|e| e.to_string())?;
+    Ok(match format {
+        Format::Table => report::table(&results),
+        Format::Json => report::json(&results),
+        Format::Markdown => report::markdown(&scenarios, &results),
+        Format::Junit => report::junit(&results),
+    })
 }
 
 fn fail(message: &str) -> ExitCode {

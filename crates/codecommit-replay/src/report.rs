@@ -131,6 +131,58 @@ struct JsonRow<'a> {
     steps: &'a [crate::run::StepResult],
 }
 
+/// Reads a report written with `--format json` back (to merge reports from several machines).
+pub fn from_json(text: &str) -> Result<Vec<RunResult>, String> {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        scenario: String,
+        variant: String,
+        git: String,
+        helper: String,
+        outcome: String,
+        first_mismatch: Option<String>,
+        skipped_because: Option<String>,
+        seconds: f64,
+        steps: Vec<crate::run::StepResult>,
+    }
+    let rows: Vec<Row> =
+        serde_json::from_str(text).map_err(|e| format!("not a replay JSON report: {e}"))?;
+    rows.into_iter()
+        .map(|r| {
+            let outcome = match r.outcome.as_str() {
+                "pass" => Outcome::Pass,
+                "fail" => Outcome::Fail(r.first_mismatch.unwrap_or_default()),
+                "skip" => Outcome::Skip(r.skipped_because.unwrap_or_default()),
+                other => return Err(format!("unknown outcome '{other}'")),
+            };
+            Ok(RunResult {
+                scenario: r.scenario,
+                variant: r.variant,
+                git: r.git,
+                helper: r.helper,
+                outcome,
+                steps: r.steps,
+                seconds: r.seconds,
+                sandbox: None,
+            })
+        })
+        .collect()
+}
+
+/// Merges reports: one result per scenario, variant and git version (the first one wins, so
+/// two machines with the same git release give one column).
+pub fn merge(reports: Vec<Vec<RunResult>>) -> Vec<RunResult> {
+    let mut merged: Vec<RunResult> = Vec::new();
+    for result in reports.into_iter().flatten() {
+        if !merged.iter().any(|m| {
+            m.scenario == result.scenario && m.variant == result.variant && m.git == result.git
+        }) {
+            merged.push(result);
+        }
+    }
+    merged
+}
+
 pub fn json(results: &[RunResult]) -> String {
     let rows: Vec<JsonRow<'_>> = results
         .iter()

@@ -34,11 +34,12 @@ fn uses_system_config(variant: &Variant<'_>) -> bool {
 /// How long one git command may take before it is killed and the step fails.
 const STEP_TIMEOUT: Duration = Duration::from_secs(60);
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct StepResult {
     pub name: String,
     pub command: Option<String>,
     pub exit: Option<i32>,
+    #[serde(default)]
     pub stdout: String,
     pub stderr: String,
     pub prompts: Vec<String>,
