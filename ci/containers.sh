@@ -12,7 +12,7 @@ if [ ! -e /usr/share/keyrings/debian-archive-keyring.gpg ]; then
   "${sudo_root[@]}" apt-get update -qq
   "${sudo_root[@]}" apt-get install -y -qq debian-archive-keyring debootstrap >/dev/null
 fi
-read -r -a releases <<<"${CODECOMMIT_MATRIX_RELEASES:-bullseye bookworm trixie forky}"
+read -r -a releases <<<"${CODECOMMIT_MATRIX_RELEASES:-bullseye bookworm trixie forky sid}"
 "${sudo_root[@]}" bash docker/base/build.sh "${releases[@]}" bookworm
 bash docker/build.sh
 
