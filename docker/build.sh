@@ -8,7 +8,7 @@
 #      Dockerfile, everything copied into the image and the base image, then tagged
 #      codecommit-mock:local and codecommit-git:<release>, the tags the tests use.
 #
-#   docker/build.sh            all releases: bullseye bookworm trixie forky
+#   docker/build.sh            all releases: bullseye bookworm trixie forky sid
 #   CODECOMMIT_MATRIX_RELEASES="bookworm trixie" docker/build.sh
 #
 # An image whose <hash> tag exists is not built again; docker's layer cache also keeps the
@@ -16,14 +16,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-read -r -a releases <<<"${CODECOMMIT_MATRIX_RELEASES:-bullseye bookworm trixie forky}"
+read -r -a releases <<<"${CODECOMMIT_MATRIX_RELEASES:-bullseye bookworm trixie forky sid}"
 # The mock's own git only runs `git http-backend`; any release does.
 mock_release=bookworm
 target=x86_64-unknown-linux-gnu
 static_dir=target/static
 bin_dir=$static_dir/$target/release
-# Binaries copied into the git client images (the mock image takes codecommit-mock only).
-client_bins=(git-credential-codecommit)
+# Binaries copied into the git client images (the mock image takes codecommit-mock only): the
+# helper and the replay harness with its stand-ins.
+client_bins=(git-credential-codecommit codecommit-replay codecommit-standin)
 
 die() {
   echo "docker/build.sh: $*" >&2
@@ -53,7 +54,7 @@ build_static() {
   RUSTFLAGS="-C target-feature=+crt-static" \
     CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
     cargo build --release --locked --quiet \
-    --target "$target" --target-dir "$static_dir" -p git-credential-codecommit -p codecommit-mock ||
+    --target "$target" --target-dir "$static_dir" -p git-credential-codecommit -p codecommit-mock -p codecommit-replay ||
     return 1
   local b
   for b in codecommit-mock "${client_bins[@]}"; do
@@ -115,12 +116,21 @@ cp "$bin_dir/codecommit-mock" "$ctx/bin/"
 base_id=$(docker image inspect -f '{{.Id}}' "debian:$mock_release-slim")
 build_image codecommit-mock "$(content_hash "$ctx" "$mock_release" "$base_id")" local "$ctx" "$mock_release"
 
+# The helper once more, dynamically linked (glibc 2.34 or later): libfaketime moves the clock of a
+# program through LD_PRELOAD, which a static binary ignores, so the replay's scenarios in which
+# time passes need this one. The debug build is the one `cargo test` uses anyway.
+timed "dynamic helper" cargo build --locked --quiet -p git-credential-codecommit
+dynamic_helper=target/static/git-credential-codecommit-dynamic
+cp target/debug/git-credential-codecommit "$dynamic_helper"
+strip "$dynamic_helper"
+
 # One git client image per release.
 for release in "${releases[@]}"; do
   ctx=$stage/git-$release
-  mkdir -p "$ctx/bin"
+  mkdir -p "$ctx/bin" "$ctx/lib"
   cp docker/git/Dockerfile "$ctx/"
   for b in "${client_bins[@]}"; do cp "$bin_dir/$b" "$ctx/bin/"; done
+  cp "$dynamic_helper" "$ctx/lib/git-credential-codecommit"
   base_id=$(docker image inspect -f '{{.Id}}' "debian:$release-slim")
   build_image codecommit-git "$release-$(content_hash "$ctx" "$release" "$base_id")" "$release" "$ctx" "$release"
 done

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the base images `debian:<release>-slim` locally, for an engine that cannot pull them.
 #
-#   docker/base/build.sh [RELEASE...]      (default: bullseye bookworm trixie forky)
+#   docker/base/build.sh [RELEASE...]      (default: bullseye bookworm trixie forky sid)
 #
 # Each image is a `debootstrap --variant=minbase` root imported with `docker import`, tagged
 # exactly `debian:<release>-slim` so the Dockerfiles under docker/ keep a conventional
@@ -16,7 +16,7 @@ set -euo pipefail
 releases=("$@")
 if [ ${#releases[@]} -eq 0 ]; then
   # forky is Debian's testing at the time of writing: the newest release the mirror offers.
-  releases=(bullseye bookworm trixie forky)
+  releases=(bullseye bookworm trixie forky sid)
 fi
 
 die() {

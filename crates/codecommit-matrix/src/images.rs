@@ -11,7 +11,7 @@ pub const GIT_IMAGE: &str = "codecommit-git";
 
 /// Releases built by default; `CODECOMMIT_MATRIX_RELEASES` (space-separated) overrides, for both
 /// `docker/build.sh` and the tests.
-pub const DEFAULT_RELEASES: [&str; 4] = ["bullseye", "bookworm", "trixie", "forky"];
+pub const DEFAULT_RELEASES: [&str; 5] = ["bullseye", "bookworm", "trixie", "forky", "sid"];
 
 pub const RELEASES_ENV: &str = "CODECOMMIT_MATRIX_RELEASES";
 

@@ -461,10 +461,20 @@ pub fn compare(expect: &Expect, got: &StepResult) -> Option<String> {
     let mut from = 0;
     for wanted in &expect.stderr {
         let wanted = world::expand(wanted, &BTreeMap::new()).unwrap_or_else(|e| e);
-        match lines[from..]
-            .iter()
-            .position(|l| l.trim_end() == wanted.trim_end())
-        {
+        // `re:` makes the line a regular expression matched against the whole line, for
+        // messages whose wording is libcurl's and changes with its version.
+        let pattern = match wanted.strip_prefix("re:") {
+            Some(re) => match regex::Regex::new(&format!("^(?:{})$", re.trim())) {
+                Ok(p) => Some(p),
+                Err(e) => return Some(format!("bad regular expression {re:?}: {e}")),
+            },
+            None => None,
+        };
+        let matches = |line: &str| match &pattern {
+            Some(p) => p.is_match(line.trim_end()),
+            None => line.trim_end() == wanted.trim_end(),
+        };
+        match lines[from..].iter().position(|l| matches(l)) {
             Some(i) => from += i + 1,
             None => {
                 return Some(format!(

@@ -1,5 +1,6 @@
-//! Container tests: the mock as a service container used by the host's git, and each git client
-//! image cloning and pushing through it over a docker network. Modules mirror `src/`.
+//! Container tests: the mock as a service container used by the host's git, each git client
+//! image cloning and pushing through it over a docker network, and the whole replay run inside
+//! each git client image. Modules mirror `src/`.
 //!
 //! Without a Docker engine or without the images (`docker/build.sh`) these tests print why and
 //! skip; with `CODECOMMIT_TEST_DOCKER=1`, as `.ci/run` sets, that is a failure. Every host git
@@ -8,4 +9,5 @@
 
 mod client;
 mod mock;
+mod replay;
 mod support;
