@@ -221,6 +221,7 @@ pub fn markdown(scenarios: &[Scenario], results: &[RunResult]) -> String {
         out,
         "Helper under test: `{helper}`. Each cell: whether git did what the scenario expects (`pass`), then what each git command came to, in order: `ok`, the endpoint's refusal (`403 expired`), `prompted` (git asked for a user name or password and got no answer), or git's own error.\n"
     );
+    let mut skip_reasons: Vec<String> = Vec::new();
     let _ = write!(out, "| scenario | what the guide says |");
     for g in &gits {
         let _ = write!(out, " git {g} |");
@@ -251,6 +252,16 @@ pub fn markdown(scenarios: &[Scenario], results: &[RunResult]) -> String {
             let _ = write!(out, "| {} | {} |", escape(&name), escape(&claim));
             for g in &gits {
                 let text = match cell(results, &scenario.name, &variant.name, g) {
+                    Some(RunResult {
+                        outcome: Outcome::Skip(why),
+                        ..
+                    }) => {
+                        if !skip_reasons.contains(why) {
+                            skip_reasons.push(why.clone());
+                        }
+                        let n = skip_reasons.iter().position(|w| w == why).unwrap_or(0) + 1;
+                        format!("skip ({n})")
+                    }
                     Some(r) => {
                         let steps: Vec<String> = r
                             .steps
@@ -265,6 +276,39 @@ pub fn markdown(scenarios: &[Scenario], results: &[RunResult]) -> String {
                 let _ = write!(out, " {} |", escape(&text));
             }
             out.push('\n');
+        }
+    }
+    if !skip_reasons.is_empty() {
+        let _ = writeln!(out, "\nSkipped:\n");
+        for (n, why) in skip_reasons.iter().enumerate() {
+            let _ = writeln!(out, "{}. {why}", n + 1);
+        }
+    }
+    let mut release_notes: Vec<String> = Vec::new();
+    for scenario in scenarios {
+        for variant in scenario.variants() {
+            for step in variant.steps {
+                for e in step.expect.iter().filter(|e| e.when.git.is_some()) {
+                    if let (Some(git), Some(because)) = (&e.when.git, &e.because) {
+                        let line = format!(
+                            "- git {git}: {because} (`{}`, {}, step \"{}\")",
+                            scenario.name, variant.name, step.name
+                        );
+                        if !release_notes
+                            .iter()
+                            .any(|l| l.starts_with(&format!("- git {git}: {because}")))
+                        {
+                            release_notes.push(line);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if !release_notes.is_empty() {
+        let _ = writeln!(out, "\n**Where git releases differ**\n");
+        for line in release_notes {
+            let _ = writeln!(out, "{line}");
         }
     }
     let differing: Vec<&Scenario> = scenarios

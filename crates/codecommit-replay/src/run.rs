@@ -94,6 +94,12 @@ pub fn run_variant(
         seconds: 0.0,
         sandbox: None,
     };
+    if git.version < GIT_CONFIG_SYSTEM_SINCE && uses_system_config(variant) {
+        result.outcome = Outcome::Skip(
+            "needs a system configuration of its own, and git before 2.32 has no GIT_CONFIG_SYSTEM to give it one".into(),
+        );
+        return result;
+    }
     let moves_clock = variant.steps.iter().any(|s| s.advance.is_some());
     if moves_clock && helper.static_executable {
         result.outcome = Outcome::Skip(
@@ -105,12 +111,6 @@ pub fn run_variant(
         result.outcome = Outcome::Skip(
             "moves the clock, and libfaketime is not installed (set CODECOMMIT_REPLAY_FAKETIME)"
                 .into(),
-        );
-        return result;
-    }
-    if git.version < GIT_CONFIG_SYSTEM_SINCE && uses_system_config(variant) {
-        result.outcome = Outcome::Skip(
-            "needs a system configuration of its own, and git before 2.32 has no GIT_CONFIG_SYSTEM to give it one".into(),
         );
         return result;
     }
