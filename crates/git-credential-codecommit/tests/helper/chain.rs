@@ -117,6 +117,16 @@ fn assume_role_response(expires: SystemTime) -> String {
     )
 }
 
+/// `CodeCommitProfile` assumes a role with the keys of profile `source`, through STS at `sts`.
+fn assume_role_profile(sandbox: &Sandbox, sts: &str) {
+    sandbox.write_aws_credentials(
+        "[source]\naws_access_key_id = AKIASOURCEPROFILE000\naws_secret_access_key = sourcesecret\n",
+    );
+    sandbox.write_aws_config(&format!(
+        "[profile CodeCommitProfile]\nrole_arn = arn:aws:iam::111122223333:role/CodeCommitRole\nsource_profile = source\nregion = us-east-2\nendpoint_url = {sts}\n"
+    ));
+}
+
 #[test]
 fn assume_role_profile_calls_sts_with_the_source_profile() {
     let rt = runtime();
@@ -136,11 +146,7 @@ fn assume_role_profile_calls_sts_with_the_source_profile() {
             .mount(&server),
     );
     let sandbox = Sandbox::new();
-    sandbox.write_aws_credentials("[source]\naws_access_key_id = AKIASOURCEPROFILE000\naws_secret_access_key = sourcesecret\n");
-    sandbox.write_aws_config(&format!(
-        "[profile CodeCommitProfile]\nrole_arn = arn:aws:iam::111122223333:role/CodeCommitRole\nsource_profile = source\nregion = us-east-2\nendpoint_url = {}\n",
-        server.uri()
-    ));
+    assume_role_profile(&sandbox, &server.uri());
     let assert = helper(&sandbox)
         .args(["--profile", "CodeCommitProfile", "get"])
         .write_stdin(REQUEST)
@@ -164,11 +170,7 @@ fn sts_refusal_is_one_line_naming_the_profile() {
             .mount(&server),
     );
     let sandbox = Sandbox::new();
-    sandbox.write_aws_credentials("[source]\naws_access_key_id = AKIASOURCEPROFILE000\naws_secret_access_key = sourcesecret\n");
-    sandbox.write_aws_config(&format!(
-        "[profile CodeCommitProfile]\nrole_arn = arn:aws:iam::111122223333:role/CodeCommitRole\nsource_profile = source\nendpoint_url = {}\n",
-        server.uri()
-    ));
+    assume_role_profile(&sandbox, &server.uri());
     let assert = helper(&sandbox)
         .args(["--profile", "CodeCommitProfile", "get"])
         .write_stdin(REQUEST)
