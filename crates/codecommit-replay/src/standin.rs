@@ -177,7 +177,7 @@ fn store_helper(
     dir: &Path,
     name: &str,
     args: &[String],
-    act: impl FnOnce(&str, &[(String, String)]) -> (Vec<(String, String)>, String, i32),
+    act: impl FnOnce(&str, &[(String, String)]) -> Answer,
 ) -> i32 {
     let operation = args.last().cloned().unwrap_or_default();
     let input = parse_pairs(&read_stdin());
@@ -270,6 +270,21 @@ impl<'a> Query<'a> {
     }
 }
 
+/// What a stand-in store answers: output pairs, stderr, exit code.
+type Answer = (Vec<(String, String)>, String, i32);
+
+/// No output, no message, exit 0: "nothing here", and git asks its next helper.
+fn nothing() -> Answer {
+    (Vec::new(), String::new(), 0)
+}
+
+/// `erase`, the same in both stores: every item the query matches goes.
+fn erase(file: &Path, mut items: Vec<Item>, query: &Query<'_>) -> Answer {
+    items.retain(|i| !query.matches(i));
+    save_items(file, &items);
+    nothing()
+}
+
 fn answer(item: &Item, with_expiry: bool) -> Vec<(String, String)> {
     let mut out = vec![
         ("username".to_owned(), item.username.clone()),
@@ -281,27 +296,22 @@ fn answer(item: &Item, with_expiry: bool) -> Vec<(String, String)> {
     out
 }
 
-fn keychain(
-    dir: &Path,
-    model: &KeychainModel,
-    op: &str,
-    input: &[(String, String)],
-) -> (Vec<(String, String)>, String, i32) {
+fn keychain(dir: &Path, model: &KeychainModel, op: &str, input: &[(String, String)]) -> Answer {
+    if model.deny {
+        // The user clicks Deny: the keychain neither reveals nor saves anything.
+        return nothing();
+    }
     let file = dir.join(KEYCHAIN_FILE);
     let mut items = load_items(&file);
     let query = Query::from(input);
-    if model.deny {
-        // The user clicks Deny: the keychain neither reveals nor saves anything.
-        return (Vec::new(), String::new(), 0);
-    }
     match op {
         "get" => match items.iter().find(|i| query.matches(i)) {
             Some(item) => (answer(item, model.keeps_expiry), String::new(), 0),
-            None => (Vec::new(), String::new(), 0),
+            None => nothing(),
         },
         "store" => {
             let (Some(username), Some(password)) = (query.username, get(input, "password")) else {
-                return (Vec::new(), String::new(), 0);
+                return nothing();
             };
             let expiry = if model.keeps_expiry {
                 get(input, "password_expiry_utc").map(str::to_owned)
@@ -318,14 +328,10 @@ fn keychain(
                 None => items.push(query.item(username, password, expiry)),
             }
             save_items(&file, &items);
-            (Vec::new(), String::new(), 0)
+            nothing()
         }
-        "erase" => {
-            items.retain(|i| !query.matches(i));
-            save_items(&file, &items);
-            (Vec::new(), String::new(), 0)
-        }
-        _ => (Vec::new(), String::new(), 0),
+        "erase" => erase(&file, items, &query),
+        _ => nothing(),
     }
 }
 
@@ -333,12 +339,7 @@ fn keychain(
 const WINDOWS_MAX_USERNAME: usize = 513;
 const WINDOWS_MAX_BLOB: usize = 5 * 512;
 
-fn manager(
-    dir: &Path,
-    model: &ManagerModel,
-    op: &str,
-    input: &[(String, String)],
-) -> (Vec<(String, String)>, String, i32) {
+fn manager(dir: &Path, model: &ManagerModel, op: &str, input: &[(String, String)]) -> Answer {
     let file = dir.join(MANAGER_FILE);
     let mut items = load_items(&file);
     let query = Query::from(input);
@@ -346,11 +347,11 @@ fn manager(
         "get" => match items.iter().rev().find(|i| query.matches(i)) {
             // GCM answers with what it holds; it never passes an expiry on.
             Some(item) => (answer(item, false), String::new(), 0),
-            None => (Vec::new(), String::new(), 0),
+            None => nothing(),
         },
         "store" => {
             let (Some(username), Some(password)) = (query.username, get(input, "password")) else {
-                return (Vec::new(), String::new(), 0);
+                return nothing();
             };
             let blob = password.encode_utf16().count() * 2;
             if model.windows_limits
@@ -362,14 +363,10 @@ fn manager(
             items.retain(|i| !query.same_item(i));
             items.push(query.item(username, password, None));
             save_items(&file, &items);
-            (Vec::new(), String::new(), 0)
+            nothing()
         }
-        "erase" => {
-            items.retain(|i| !query.matches(i));
-            save_items(&file, &items);
-            (Vec::new(), String::new(), 0)
-        }
-        _ => (Vec::new(), String::new(), 0),
+        "erase" => erase(&file, items, &query),
+        _ => nothing(),
     }
 }
 
