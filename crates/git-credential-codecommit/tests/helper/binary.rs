@@ -22,7 +22,7 @@ fn sandbox_with_keys() -> Sandbox {
     sandbox
 }
 
-fn stdout_of(assert: &assert_cmd::assert::Assert) -> String {
+pub fn stdout_of(assert: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&assert.get_output().stdout).into_owned()
 }
 

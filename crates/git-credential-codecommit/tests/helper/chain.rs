@@ -2,7 +2,7 @@
 //! container credentials endpoint, STS and the SSO portal: the temporary credentials they hand
 //! out, with their session tokens, must end up in the user name and sign the password.
 //! Each stand-in's `expect(1)` is verified when its server drops at the end of the test.
-use super::binary::helper;
+use super::binary::{helper, stdout_of};
 use codecommit_testkit::Sandbox;
 use git_credential_codecommit::secret::Secret;
 use git_credential_codecommit::sign::GitRequest;
@@ -101,10 +101,7 @@ fn container_credentials_endpoint() {
         .write_stdin(REQUEST)
         .assert()
         .success();
-    assert_signed_with_issued_credentials(
-        &String::from_utf8_lossy(&assert.get_output().stdout),
-        expires,
-    );
+    assert_signed_with_issued_credentials(&stdout_of(&assert), expires);
 }
 
 fn assume_role_response(expires: SystemTime) -> String {
@@ -152,10 +149,7 @@ fn assume_role_profile_calls_sts_with_the_source_profile() {
         .write_stdin(REQUEST)
         .assert()
         .success();
-    assert_signed_with_issued_credentials(
-        &String::from_utf8_lossy(&assert.get_output().stdout),
-        expires,
-    );
+    assert_signed_with_issued_credentials(&stdout_of(&assert), expires);
 }
 
 #[test]
@@ -220,10 +214,7 @@ fn web_identity_token_file() {
         .write_stdin(REQUEST)
         .assert()
         .success();
-    assert_signed_with_issued_credentials(
-        &String::from_utf8_lossy(&assert.get_output().stdout),
-        expires,
-    );
+    assert_signed_with_issued_credentials(&stdout_of(&assert), expires);
 }
 
 #[test]
@@ -272,10 +263,7 @@ fn sso_profile_with_a_cached_token() {
         .write_stdin(REQUEST)
         .assert()
         .success();
-    assert_signed_with_issued_credentials(
-        &String::from_utf8_lossy(&assert.get_output().stdout),
-        expires,
-    );
+    assert_signed_with_issued_credentials(&stdout_of(&assert), expires);
 }
 
 #[cfg(unix)] // credential_process runs through `sh -c` on Unix and `cmd.exe /C` on Windows.
@@ -301,10 +289,7 @@ fn credential_process_profile() {
         .write_stdin(REQUEST)
         .assert()
         .success();
-    assert_signed_with_issued_credentials(
-        &String::from_utf8_lossy(&assert.get_output().stdout),
-        expires,
-    );
+    assert_signed_with_issued_credentials(&stdout_of(&assert), expires);
 }
 
 /// Matches a SigV4 `Authorization` header made with the given access key id.
