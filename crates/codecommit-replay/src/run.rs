@@ -205,17 +205,12 @@ fn replay(
         result.steps.push(step_result);
     }
     // A credential-cache daemon outlives git: stop it with the sandbox.
-    let _ = Command::new(
-        sandbox
-            .root()
-            .join("git")
-            .join(format!("git{}", std::env::consts::EXE_SUFFIX)),
-    )
-    .args(["credential-cache", "exit"])
-    .current_dir(sandbox.work())
-    .env_clear()
-    .envs(sandbox.env(&mock.proxy_url(), mock.ca_file(), 0, tools, git.version))
-    .output();
+    let _ = Command::new(sandbox.git())
+        .args(["credential-cache", "exit"])
+        .current_dir(sandbox.work())
+        .env_clear()
+        .envs(sandbox.env(&mock.proxy_url(), mock.ca_file(), 0, tools, git.version))
+        .output();
     mock.shutdown();
     Ok(())
 }
@@ -352,12 +347,7 @@ fn run_step(
         (count_lines(&transcript_file), count_lines(&prompts_file));
     mock.clear_log();
 
-    let mut command = Command::new(
-        sandbox
-            .root()
-            .join("git")
-            .join(format!("git{}", std::env::consts::EXE_SUFFIX)),
-    );
+    let mut command = Command::new(sandbox.git());
     command
         .args(&args)
         .current_dir(sandbox.work())

@@ -111,6 +111,12 @@ impl Sandbox {
     pub fn mock_dir(&self) -> PathBuf {
         self.root.join("mock")
     }
+    /// The git under test, linked into the sandbox's `git` directory (on its PATH).
+    pub fn git(&self) -> PathBuf {
+        self.root
+            .join("git")
+            .join(format!("git{}", std::env::consts::EXE_SUFFIX))
+    }
     pub fn system_gitconfig(&self) -> PathBuf {
         self.root.join("etc/gitconfig")
     }
@@ -137,13 +143,7 @@ impl Sandbox {
         for (path, text) in files {
             std::fs::write(&path, expand(text)?).map_err(io(&path))?;
         }
-        link(
-            git,
-            &self
-                .root
-                .join("git")
-                .join(format!("git{}", std::env::consts::EXE_SUFFIX)),
-        )?;
+        link(git, &self.git())?;
         let mut helpers = BTreeMap::new();
         for entry in &setup.install {
             // `dir/name` goes under the root, off PATH; a bare name goes on PATH.
