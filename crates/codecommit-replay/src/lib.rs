@@ -17,6 +17,7 @@ pub mod gits;
 pub mod helper;
 pub mod replay;
 pub mod report;
+pub mod result;
 pub mod run;
 pub mod sandbox;
 pub mod scenario;

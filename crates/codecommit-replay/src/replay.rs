@@ -2,7 +2,8 @@
 
 use crate::gits::Git;
 use crate::helper::HelperUnderTest;
-use crate::run::{RunResult, run_variant};
+use crate::result::RunResult;
+use crate::run::run_variant;
 use crate::sandbox::Tools;
 use crate::scenario::Scenario;
 use std::io::Write;
@@ -58,9 +59,9 @@ pub fn replay(plan: &Plan<'_>) -> Result<Vec<RunResult>, String> {
                     let finished = done.fetch_add(1, Ordering::SeqCst) + 1;
                     if plan.progress {
                         let mark = match &result.outcome {
-                            crate::run::Outcome::Pass => "pass",
-                            crate::run::Outcome::Fail(_) => "FAIL",
-                            crate::run::Outcome::Skip(_) => "skip",
+                            crate::result::Outcome::Pass => "pass",
+                            crate::result::Outcome::Fail(_) => "FAIL",
+                            crate::result::Outcome::Skip(_) => "skip",
                         };
                         let _ = writeln!(
                             std::io::stderr(),

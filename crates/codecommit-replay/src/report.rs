@@ -1,8 +1,7 @@
 //! Reports: a terminal table, JSON, Markdown and JUnit XML.
 
-use crate::run::{Outcome, RunResult};
+use crate::result::{Outcome, RunResult};
 use crate::scenario::Scenario;
-use serde::Serialize;
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
@@ -116,57 +115,9 @@ pub fn counts(results: &[RunResult]) -> (usize, usize, usize) {
     )
 }
 
-#[derive(Serialize)]
-struct JsonRow<'a> {
-    scenario: &'a str,
-    variant: &'a str,
-    git: &'a str,
-    helper: &'a str,
-    outcome: &'static str,
-    first_mismatch: Option<&'a str>,
-    skipped_because: Option<&'a str>,
-    seconds: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    sandbox: Option<&'a str>,
-    steps: &'a [crate::run::StepResult],
-}
-
 /// Reads a report written with `--format json` back (to merge reports from several machines).
 pub fn from_json(text: &str) -> Result<Vec<RunResult>, String> {
-    #[derive(serde::Deserialize)]
-    struct Row {
-        scenario: String,
-        variant: String,
-        git: String,
-        helper: String,
-        outcome: String,
-        first_mismatch: Option<String>,
-        skipped_because: Option<String>,
-        seconds: f64,
-        steps: Vec<crate::run::StepResult>,
-    }
-    let rows: Vec<Row> =
-        serde_json::from_str(text).map_err(|e| format!("not a replay JSON report: {e}"))?;
-    rows.into_iter()
-        .map(|r| {
-            let outcome = match r.outcome.as_str() {
-                "pass" => Outcome::Pass,
-                "fail" => Outcome::Fail(r.first_mismatch.unwrap_or_default()),
-                "skip" => Outcome::Skip(r.skipped_because.unwrap_or_default()),
-                other => return Err(format!("unknown outcome '{other}'")),
-            };
-            Ok(RunResult {
-                scenario: r.scenario,
-                variant: r.variant,
-                git: r.git,
-                helper: r.helper,
-                outcome,
-                steps: r.steps,
-                seconds: r.seconds,
-                sandbox: None,
-            })
-        })
-        .collect()
+    serde_json::from_str(text).map_err(|e| format!("not a replay JSON report: {e}"))
 }
 
 /// Merges reports: one result per scenario, variant and git version (the first one wins, so
@@ -184,32 +135,7 @@ pub fn merge(reports: Vec<Vec<RunResult>>) -> Vec<RunResult> {
 }
 
 pub fn json(results: &[RunResult]) -> String {
-    let rows: Vec<JsonRow<'_>> = results
-        .iter()
-        .map(|r| JsonRow {
-            scenario: &r.scenario,
-            variant: &r.variant,
-            git: &r.git,
-            helper: &r.helper,
-            outcome: match r.outcome {
-                Outcome::Pass => "pass",
-                Outcome::Fail(_) => "fail",
-                Outcome::Skip(_) => "skip",
-            },
-            first_mismatch: match &r.outcome {
-                Outcome::Fail(m) => Some(m),
-                _ => None,
-            },
-            skipped_because: match &r.outcome {
-                Outcome::Skip(m) => Some(m),
-                _ => None,
-            },
-            seconds: (r.seconds * 1000.0).round() / 1000.0,
-            sandbox: r.sandbox.as_deref(),
-            steps: &r.steps,
-        })
-        .collect();
-    serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n"
+    serde_json::to_string_pretty(results).unwrap_or_default() + "\n"
 }
 
 /// The README's table: each scenario with what the guide says, and what each git did.
@@ -335,7 +261,7 @@ pub fn markdown(scenarios: &[Scenario], results: &[RunResult]) -> String {
 
 /// What one git command came to, in a few words: `ok`, `403 expired`, `prompted`, or git's
 /// last error line.
-fn step_summary(step: &crate::run::StepResult) -> String {
+fn step_summary(step: &crate::result::StepResult) -> String {
     if step.exit == Some(0) {
         return "ok".into();
     }

@@ -2,12 +2,12 @@
 
 use crate::gits::Git;
 use crate::helper::HelperUnderTest;
+use crate::result::{Outcome, RunResult, StepResult};
 use crate::sandbox::{Sandbox, Tools};
 use crate::scenario::{Expect, Scenario, Step, Variant, parse_duration};
 use crate::standin::{self, HelperCall, Prompt};
 use crate::transcript::{Normalizer, collapse};
 use crate::world;
-use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -33,45 +33,6 @@ fn uses_system_config(variant: &Variant<'_>) -> bool {
 
 /// How long one git command may take before it is killed and the step fails.
 const STEP_TIMEOUT: Duration = Duration::from_secs(60);
-
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
-pub struct StepResult {
-    pub name: String,
-    pub command: Option<String>,
-    pub exit: Option<i32>,
-    #[serde(default)]
-    pub stdout: String,
-    pub stderr: String,
-    pub prompts: Vec<String>,
-    pub helpers: Vec<String>,
-    pub helper_transcript: Vec<String>,
-    pub mock: Vec<String>,
-    /// Which expectation applied, and why, when it is not the default one.
-    pub expectation: Option<String>,
-    pub mismatch: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct RunResult {
-    pub scenario: String,
-    pub variant: String,
-    pub git: String,
-    pub helper: String,
-    pub outcome: Outcome,
-    pub steps: Vec<StepResult>,
-    pub seconds: f64,
-    /// Where the sandbox is, when it was kept.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sandbox: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "outcome", content = "first_mismatch", rename_all = "lowercase")]
-pub enum Outcome {
-    Pass,
-    Fail(String),
-    Skip(String),
-}
 
 /// Runs one variant from a fresh sandbox and mock.
 pub fn run_variant(
@@ -127,7 +88,8 @@ pub fn run_variant(
         Ok(()) => {}
         Err(error) => result.outcome = Outcome::Fail(error),
     }
-    result.seconds = started.elapsed().as_secs_f64();
+    // Milliseconds are all a report needs, and they keep reports stable to read.
+    result.seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
     result
 }
 
@@ -327,6 +289,7 @@ fn run_step(
         helpers: Vec::new(),
         helper_transcript: Vec::new(),
         mock: Vec::new(),
+        exposed: Vec::new(),
         expectation: None,
         mismatch: None,
     };

@@ -8,7 +8,7 @@ use codecommit_matrix::engine::require_docker;
 use codecommit_matrix::images::{git_image, releases};
 use codecommit_matrix::unique_name;
 use codecommit_replay::report;
-use codecommit_replay::run::Outcome;
+use codecommit_replay::result::Outcome;
 
 /// The helper the image carries twice: dynamically linked (libfaketime can move its clock) where
 /// the release's glibc runs it, else statically linked.

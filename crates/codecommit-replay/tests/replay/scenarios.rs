@@ -3,7 +3,7 @@
 use super::support::{gits, scenarios, tools, workspace_helper};
 use codecommit_replay::helper::HelperUnderTest;
 use codecommit_replay::replay::{Plan, replay};
-use codecommit_replay::run::{Outcome, RunResult};
+use codecommit_replay::result::{Outcome, RunResult};
 use codecommit_testkit::require_tool;
 use std::fmt::Write;
 
