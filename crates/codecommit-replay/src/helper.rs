@@ -1,89 +1,41 @@
 //! The helper under test: this workspace's `git-credential-codecommit` by default, or any
 //! program that answers `PROGRAM codecommit credential-helper get` as the AWS CLI does.
 //!
-//! What the scenarios expect of it is keyed by what it does, found by asking it once in a
-//! throwaway sandbox: whether it prints `password_expiry_utc`, and whether it also answers in
-//! the short shape (`PROGRAM get`) that `helper = codecommit` needs.
+//! What the scenarios expect of it is keyed by its contract (`contract`), never by what it
+//! happened to do once: this module only says which program it is.
 
-use crate::world;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 pub const HELPER_ENV: &str = "CODECOMMIT_REPLAY_HELPER";
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct HelperUnderTest {
-    /// How reports name it: the file name, or `aws-cli 1.45.11` when it says so.
+    /// How reports name it: `aws-cli/1.45.11 python/3.11.7` or the first line of `--version`,
+    /// else the file name.
     pub name: String,
     pub program: PathBuf,
+    /// Whether it answers `PROGRAM get` (its contract's `shapes.native`): when it does not, the
+    /// harness puts the AWS CLI's words in for `helper = codecommit`.
     pub native_shape: bool,
-    pub expiry: bool,
     /// A statically linked executable ignores `LD_PRELOAD`, so libfaketime cannot move its
     /// clock: scenarios in which time passes cannot run with it.
     pub static_executable: bool,
 }
 
 impl HelperUnderTest {
-    pub fn probe(program: &Path) -> Result<HelperUnderTest, String> {
-        let program = std::fs::canonicalize(program)
-            .map_err(|e| format!("helper {}: {e}", program.display()))?;
-        let probe = tempfile::tempdir().map_err(|e| format!("probe directory: {e}"))?;
-        let aws = probe.path().join(".aws");
-        std::fs::create_dir_all(&aws).map_err(|e| format!("probe directory: {e}"))?;
-        std::fs::write(
-            aws.join("credentials"),
+    pub fn new(program: &Path, native_shape: bool) -> Result<HelperUnderTest, String> {
+        let program = std::fs::canonicalize(program).map_err(|e| {
             format!(
-                "[default]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-                world::ALICE_KEY,
-                world::ALICE_SECRET
-            ),
-        )
-        .map_err(|e| format!("probe credentials: {e}"))?;
-        let ask = |args: &[&str]| -> Result<String, String> {
-            let mut child = Command::new(&program)
-                .args(args)
-                .env_clear()
-                .env("HOME", probe.path())
-                .env("USERPROFILE", probe.path())
-                .env("AWS_CONFIG_FILE", aws.join("config"))
-                .env("AWS_SHARED_CREDENTIALS_FILE", aws.join("credentials"))
-                .env("AWS_EC2_METADATA_DISABLED", "true")
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .map_err(|e| format!("cannot run the helper {}: {e}", program.display()))?;
-            if let Some(mut stdin) = child.stdin.take() {
-                let _ = stdin.write_all(
-                    format!(
-                        "protocol=https\nhost={}\npath=v1/repos/{}\n\n",
-                        world::HOST,
-                        world::REPO
-                    )
-                    .as_bytes(),
-                );
-            }
-            let out = child.wait_with_output().map_err(|e| e.to_string())?;
-            let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-            if out.status.success() && stdout.starts_with("username=") {
-                Ok(stdout)
-            } else {
-                Err(String::from_utf8_lossy(&out.stderr).trim().to_owned())
-            }
-        };
-        let answer = ask(&["codecommit", "credential-helper", "get"]).map_err(|stderr| {
-            format!("the helper under test {} gave no credentials to `codecommit credential-helper get`: {stderr}", program.display())
+                "the helper under test {}: {e} (pass --helper PROGRAM)",
+                program.display()
+            )
         })?;
-        let native_shape = ask(&["get"]).is_ok();
-        let name = describe(&program);
-        let static_executable = is_static_elf(&program);
         Ok(HelperUnderTest {
-            name,
+            name: describe(&program),
+            static_executable: is_static_elf(&program),
             program,
             native_shape,
-            expiry: answer.contains("\npassword_expiry_utc="),
-            static_executable,
         })
     }
 }
@@ -124,19 +76,18 @@ pub fn is_static_elf(path: &Path) -> bool {
 }
 
 fn describe(program: &Path) -> String {
-    let out = Command::new(program).arg("--version").env_clear().output();
-    let version = out.ok().map(|o| {
-        let text = if o.stdout.is_empty() {
-            o.stderr
-        } else {
-            o.stdout
-        };
-        String::from_utf8_lossy(&text)
-            .lines()
-            .next()
-            .unwrap_or("")
-            .to_owned()
-    });
+    let mut command = Command::new(program);
+    command.arg("--version").env_clear();
+    let version = crate::exec::run(command, None, std::time::Duration::from_secs(30))
+        .ok()
+        .map(|o| {
+            let text = if o.stdout.is_empty() {
+                o.stderr_text()
+            } else {
+                o.stdout_text()
+            };
+            text.lines().next().unwrap_or("").to_owned()
+        });
     match version {
         // `aws-cli/1.45.11 Python/3.11.7 …` → `aws-cli/1.45.11`
         Some(v) if !v.is_empty() => v

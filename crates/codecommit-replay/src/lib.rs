@@ -13,6 +13,9 @@
 //! - [`run`]: one variant with one git; [`replay`]: all of them; [`report`]: the results.
 #![forbid(unsafe_code)]
 
+pub mod contract;
+pub mod exec;
+pub mod expect;
 pub mod gits;
 pub mod helper;
 pub mod replay;
@@ -20,10 +23,12 @@ pub mod report;
 pub mod result;
 pub mod run;
 pub mod sandbox;
+pub mod skip;
 pub mod scenario;
 pub mod standin;
 pub mod transcript;
 pub mod version;
+pub mod vocabulary;
 pub mod world;
 
 use std::path::PathBuf;

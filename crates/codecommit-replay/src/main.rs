@@ -1,4 +1,5 @@
 use clap::{Parser, Subcommand};
+use codecommit_replay::contract::{self, Contract};
 use codecommit_replay::helper::{HELPER_ENV, HelperUnderTest, workspace_binary};
 use codecommit_replay::report::{self, Format};
 use codecommit_replay::sandbox::{Tools, find_faketime};
@@ -34,6 +35,17 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         scenarios: Option<PathBuf>,
     },
+    /// Check a helper against a contract only (no scenarios): one row per promise
+    Contract {
+        /// The helper to check (default: this workspace's git-credential-codecommit)
+        #[arg(long, value_name = "PROGRAM")]
+        helper: Option<PathBuf>,
+        /// The contract: a name in scenarios/helpers/ or a file (default: git-credential-codecommit)
+        #[arg(long, value_name = "NAME|FILE")]
+        contract: Option<String>,
+        #[arg(long, value_name = "DIR")]
+        scenarios: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -48,9 +60,14 @@ struct ReplayArgs {
     #[arg(long = "git", value_name = "PATH")]
     gits: Vec<PathBuf>,
     /// The helper under test: answers `PROGRAM codecommit credential-helper get` (default: this
-    /// workspace's git-credential-codecommit; also CODECOMMIT_REPLAY_HELPER)
+    /// workspace's git-credential-codecommit; also CODECOMMIT_REPLAY_HELPER). Without
+    /// --contract, a survey run: it records what the helper does and gates nothing
     #[arg(long, value_name = "PROGRAM")]
     helper: Option<PathBuf>,
+    /// The contract the helper is held to: a name in scenarios/helpers/ or a file (default:
+    /// git-credential-codecommit when no --helper is given; also CODECOMMIT_REPLAY_CONTRACT)
+    #[arg(long, value_name = "NAME|FILE")]
+    contract: Option<String>,
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
     /// Write the report here instead of stdout
@@ -85,6 +102,15 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e.to_string()),
             }
         }
+        Command::Contract {
+            helper,
+            contract,
+            scenarios,
+        } => match contract_command(helper, contract, scenarios) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
+            Err(e) => fail(&e),
+        },
         Command::Report {
             inputs,
             format,
@@ -151,32 +177,42 @@ fn replay_command(args: ReplayArgs) -> Result<bool, String> {
         scenarios.retain(|s| args.only.contains(&s.name));
     }
     let gits = gits::discover(&args.gits)?;
-    let helper_path = match args
+    let helper_arg = args
         .helper
         .clone()
-        .or_else(|| std::env::var_os(HELPER_ENV).map(PathBuf::from))
-    {
+        .or_else(|| std::env::var_os(HELPER_ENV).map(PathBuf::from));
+    let contract_arg = args
+        .contract
+        .clone()
+        .or_else(|| std::env::var(CONTRACT_ENV).ok().filter(|c| !c.is_empty()));
+    // This workspace's helper is held to its own contract; another helper named without a
+    // contract is surveyed: its report documents and gates nothing.
+    let contract = match (&helper_arg, contract_arg) {
+        (_, Some(name)) => Some(Contract::load(&name, &dir)?),
+        (None, None) => Some(Contract::load(contract::DEFAULT, &dir)?),
+        (Some(_), None) => None,
+    };
+    let helper_path = match helper_arg {
         Some(path) => path,
         None => workspace_binary("git-credential-codecommit", "git-credential-codecommit")?,
     };
-    let helper = HelperUnderTest::probe(&helper_path)?;
+    let helper = HelperUnderTest::new(&helper_path, false)?;
     let tools = Tools {
         standin: workspace_binary("codecommit-replay", "codecommit-standin")?,
         faketime: find_faketime(),
     };
     if !args.quiet {
         eprintln!(
-            "replaying {} scenarios with git {} and {} ({})",
+            "replaying {} scenarios with git {} and {}, {}",
             scenarios.len(),
             gits.iter()
                 .map(|g| g.version.to_string())
                 .collect::<Vec<_>>()
                 .join(", "),
             helper.name,
-            if helper.expiry {
-                "prints password_expiry_utc"
-            } else {
-                "no password_expiry_utc"
+            match &contract {
+                Some(c) => format!("held to the contract '{}'", c.name),
+                None => "a survey run (no contract: it gates nothing)".to_owned(),
             }
         );
     }
@@ -185,29 +221,54 @@ fn replay_command(args: ReplayArgs) -> Result<bool, String> {
         scenarios: &scenarios,
         gits: &gits,
         helper: &helper,
+        contract: contract.as_ref(),
         tools: &tools,
         jobs: args.jobs,
         keep: args.keep,
         progress: !args.quiet,
     };
-    let results = replay::replay(&plan)?;
-    let text = match args.format {
-        Format::Table => report::table(&results),
-        Format::Json => report::json(&results),
-        Format::Markdown => report::markdown(&scenarios, &results),
-        Format::Junit => report::junit(&results),
-    };
+    let report = replay::replay(&plan)?;
+    let text = report::render(args.format, &report, &scenarios);
     match &args.output {
         Some(path) => std::fs::write(path, &text)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
         None => print!("{text}"),
     }
-    let (pass, fail, skip) = report::counts(&results);
+    let (pass, fail, skip) = report.counts();
     if !args.quiet {
         eprintln!(
-            "{pass} passed, {fail} failed, {skip} skipped in {:.1} s",
-            started.elapsed().as_secs_f64()
+            "{pass} passed, {fail} failed, {skip} skipped in {:.1} s{}",
+            started.elapsed().as_secs_f64(),
+            if report.gates() { "" } else { " (survey: gates nothing)" }
         );
     }
-    Ok(fail == 0)
+    Ok(fail == 0 || !report.gates())
+}
+
+/// `CODECOMMIT_REPLAY_CONTRACT`: the contract, as `--contract` names it.
+const CONTRACT_ENV: &str = "CODECOMMIT_REPLAY_CONTRACT";
+
+fn contract_command(
+    helper: Option<PathBuf>,
+    contract: Option<String>,
+    scenarios: Option<PathBuf>,
+) -> Result<bool, String> {
+    let dir = scenarios.unwrap_or_else(codecommit_replay::default_scenarios_dir);
+    let contract = Contract::load(contract.as_deref().unwrap_or(contract::DEFAULT), &dir)?;
+    let path = match helper {
+        Some(p) => p,
+        None => workspace_binary("git-credential-codecommit", "git-credential-codecommit")?,
+    };
+    let helper = HelperUnderTest::new(&path, contract.shapes.native)?;
+    let rows = contract::rows(&contract, &contract::observe(&helper)?);
+    println!("{} held to the contract '{}':", helper.name, contract.name);
+    for row in &rows {
+        println!("{:<4} {:<24} {}", row.outcome.mark(), row.promise, row.observed);
+        if let codecommit_replay::result::Outcome::Fail(why) = &row.outcome {
+            println!("     {why}");
+        }
+    }
+    Ok(rows
+        .iter()
+        .all(|r| r.outcome == codecommit_replay::result::Outcome::Pass))
 }

@@ -1,9 +1,11 @@
-//! Everything × every git × one helper, on a few worker threads, with progress on stderr.
+//! A whole replay: the helper's contract checked first, then every scenario × every git on a
+//! few worker threads, with progress on stderr.
 
 use crate::gits::Git;
 use crate::helper::HelperUnderTest;
-use crate::result::RunResult;
-use crate::run::run_variant;
+use crate::contract::{self, Contract};
+use crate::result::{Report, RunResult};
+use crate::run::VariantRun;
 use crate::sandbox::Tools;
 use crate::scenario::Scenario;
 use std::io::Write;
@@ -17,14 +19,53 @@ pub struct Plan<'a> {
     pub scenarios: &'a [Scenario],
     pub gits: &'a [Git],
     pub helper: &'a HelperUnderTest,
+    /// The promises the helper is held to; `None`: a survey run, which records what the helper
+    /// does as its contract and gates nothing.
+    pub contract: Option<&'a Contract>,
     pub tools: &'a Tools,
     pub jobs: usize,
     pub keep: bool,
     pub progress: bool,
 }
 
-/// Runs every variant of every scenario with every git; results in a stable order.
-pub fn replay(plan: &Plan<'_>) -> Result<Vec<RunResult>, String> {
+/// Checks the contract, then runs every variant of every scenario with every git; results in a
+/// stable order.
+pub fn replay(plan: &Plan<'_>) -> Result<Report, String> {
+    let seen = contract::observe(plan.helper)?;
+    let contract = match plan.contract {
+        Some(c) => c.clone(),
+        None => seen.as_contract(&plan.helper.name),
+    };
+    let contract_rows = contract::rows(&contract, &seen);
+    if plan.progress {
+        for row in &contract_rows {
+            let _ = writeln!(
+                std::io::stderr(),
+                "[contract] {} {}: {}",
+                row.outcome.mark(),
+                row.promise,
+                row.observed
+            );
+        }
+    }
+    let helper = HelperUnderTest {
+        native_shape: contract.shapes.native,
+        ..plan.helper.clone()
+    };
+    let results = run_scenarios(plan, &helper, &contract)?;
+    Ok(Report {
+        helper: helper.name.clone(),
+        contract: plan.contract.map(|c| c.name.clone()),
+        contract_rows,
+        results,
+    })
+}
+
+fn run_scenarios(
+    plan: &Plan<'_>,
+    helper: &HelperUnderTest,
+    contract: &Contract,
+) -> Result<Vec<RunResult>, String> {
     let seed_dir = tempfile::tempdir().map_err(|e| format!("seed repository: {e}"))?;
     let seed = make_seed(&plan.gits[0].path, seed_dir.path())?;
     let mut work = Vec::new();
@@ -47,22 +88,20 @@ pub fn replay(plan: &Plan<'_>) -> Result<Vec<RunResult>, String> {
                     let Some((scenario, _, variant, git)) = work.get(i) else {
                         break;
                     };
-                    let result = run_variant(
+                    let result = VariantRun {
                         scenario,
                         variant,
                         git,
-                        plan.helper,
-                        plan.tools,
-                        &seed,
-                        plan.keep,
-                    );
+                        helper,
+                        contract,
+                        tools: plan.tools,
+                        seed: &seed,
+                        keep: plan.keep,
+                    }
+                    .run();
                     let finished = done.fetch_add(1, Ordering::SeqCst) + 1;
                     if plan.progress {
-                        let mark = match &result.outcome {
-                            crate::result::Outcome::Pass => "pass",
-                            crate::result::Outcome::Fail(_) => "FAIL",
-                            crate::result::Outcome::Skip(_) => "skip",
-                        };
+                        let mark = result.outcome.mark();
                         let _ = writeln!(
                             std::io::stderr(),
                             "[{finished:>3}/{total}] {mark} {} / {} / git {} ({:.1} s)",

@@ -13,6 +13,27 @@ pub enum Format {
     Junit,
 }
 
+/// A whole report in one format. (Contract rows first, then the scenarios.)
+pub fn render(format: Format, report: &crate::result::Report, scenarios: &[Scenario]) -> String {
+    let header = match &report.contract {
+        Some(c) => format!("Helper under test: {}, held to the contract '{c}'.\n", report.helper),
+        None => format!(
+            "Helper under test: {}. Survey run: no contract, so this documents what the helper does and gates nothing.\n",
+            report.helper
+        ),
+    };
+    let mut rows = String::new();
+    for r in &report.contract_rows {
+        let _ = writeln!(rows, "{} {}: promised {}; observed {}", r.outcome.mark(), r.promise, r.promised, r.observed);
+    }
+    match format {
+        Format::Table => format!("{header}\n{rows}\n{}", table(&report.results)),
+        Format::Json => serde_json::to_string_pretty(report).unwrap_or_default() + "\n",
+        Format::Markdown => format!("{header}\n{}", markdown(scenarios, &report.results)),
+        Format::Junit => junit(&report.results),
+    }
+}
+
 fn mark(outcome: &Outcome) -> &'static str {
     match outcome {
         Outcome::Pass => "pass",
@@ -160,7 +181,7 @@ pub fn markdown(scenarios: &[Scenario], results: &[RunResult]) -> String {
     out.push('\n');
     for scenario in scenarios {
         for variant in scenario.variants() {
-            let (name, claim) = if variant.name == "symptom" {
+            let (name, claim) = if variant.name() == "symptom" {
                 (
                     format!("**{}**: {}", scenario.name, scenario.title),
                     scenario.claim.clone(),
@@ -169,15 +190,15 @@ pub fn markdown(scenarios: &[Scenario], results: &[RunResult]) -> String {
                 let fix = scenario
                     .fixes
                     .iter()
-                    .find(|f| format!("fix: {}", f.name) == variant.name);
+                    .find(|f| format!("fix: {}", f.name) == variant.name());
                 (
-                    format!("↳ {}", variant.name),
+                    format!("↳ {}", variant.name()),
                     fix.map(|f| f.guide.clone()).unwrap_or_default(),
                 )
             };
             let _ = write!(out, "| {} | {} |", escape(&name), escape(&claim));
             for g in &gits {
-                let text = match cell(results, &scenario.name, &variant.name, g) {
+                let text = match cell(results, &scenario.name, &variant.name(), g) {
                     Some(RunResult {
                         outcome: Outcome::Skip(why),
                         ..
@@ -218,7 +239,9 @@ pub fn markdown(scenarios: &[Scenario], results: &[RunResult]) -> String {
                     if let (Some(git), Some(because)) = (&e.when.git, &e.because) {
                         let line = format!(
                             "- git {git}: {because} (`{}`, {}, step \"{}\")",
-                            scenario.name, variant.name, step.name
+                            scenario.name,
+                            variant.name(),
+                            step.name
                         );
                         if !release_notes
                             .iter()

@@ -16,6 +16,7 @@ use crate::helper::HelperUnderTest;
 use crate::scenario::Setup;
 use crate::standin::{self, HelperTarget, StandinConfig};
 use crate::version::GitVersion;
+use crate::vocabulary::{ConfigFile, Program};
 use crate::world;
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -124,6 +125,16 @@ impl Sandbox {
         self.home().join(".gitconfig")
     }
 
+    /// Where one of the user's files is in this sandbox.
+    pub fn file(&self, file: ConfigFile) -> PathBuf {
+        match file {
+            ConfigFile::SystemGitconfig => self.system_gitconfig(),
+            ConfigFile::GlobalGitconfig => self.global_gitconfig(),
+            ConfigFile::AwsConfig => self.home().join(".aws/config"),
+            ConfigFile::AwsCredentials => self.home().join(".aws/credentials"),
+        }
+    }
+
     /// Writes the setup's files and installs its programs.
     pub fn prepare(
         &self,
@@ -135,59 +146,43 @@ impl Sandbox {
         let extra = self.placeholders();
         let expand = |text: &str| world::expand(text, &extra).map_err(SandboxError::Setup);
         let files = [
-            (self.system_gitconfig(), &setup.system_gitconfig),
-            (self.global_gitconfig(), &setup.global_gitconfig),
-            (self.home().join(".aws/config"), &setup.aws_config),
-            (self.home().join(".aws/credentials"), &setup.aws_credentials),
+            (self.file(ConfigFile::SystemGitconfig), &setup.system_gitconfig),
+            (self.file(ConfigFile::GlobalGitconfig), &setup.global_gitconfig),
+            (self.file(ConfigFile::AwsConfig), &setup.aws_config),
+            (self.file(ConfigFile::AwsCredentials), &setup.aws_credentials),
         ];
         for (path, text) in files {
             std::fs::write(&path, expand(text)?).map_err(io(&path))?;
         }
         link(git, &self.git())?;
         let mut helpers = BTreeMap::new();
-        for entry in &setup.install {
+        for install in &setup.install {
+            let name = install.program.file_name();
             // `dir/name` goes under the root, off PATH; a bare name goes on PATH.
-            let (target, name) = match entry.rsplit_once('/') {
-                Some((dir, name)) => {
+            let target = match &install.dir {
+                Some(dir) => {
                     let dir = self.root.join(dir);
                     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-                    (dir.join(name), name.to_owned())
+                    dir.join(name)
                 }
-                None => (self.bin().join(entry), entry.clone()),
+                None => self.bin().join(name),
             };
-            match name.as_str() {
-                "git-credential-osxkeychain"
-                | "git-credential-manager"
-                | "git-credential-manager-core" => {}
-                "aws" | "aws.cmd" => {
-                    helpers.insert(
-                        name.clone(),
-                        HelperTarget {
-                            program: helper.program.clone(),
-                            before_operation: Vec::new(),
-                        },
-                    );
-                }
-                "git-credential-codecommit" => {
-                    // A helper that only speaks the AWS CLI's shape answers under this name too.
-                    let before_operation = if helper.native_shape {
-                        Vec::new()
-                    } else {
+            if install.program.is_helper_under_test() {
+                // A helper that only speaks the AWS CLI's shape answers as
+                // `git-credential-codecommit` too: the harness puts the AWS CLI's words in.
+                let before_operation =
+                    if install.program == Program::Codecommit && !helper.native_shape {
                         vec!["codecommit".into(), "credential-helper".into()]
+                    } else {
+                        Vec::new()
                     };
-                    helpers.insert(
-                        name.clone(),
-                        HelperTarget {
-                            program: helper.program.clone(),
-                            before_operation,
-                        },
-                    );
-                }
-                other => {
-                    return Err(SandboxError::Setup(format!(
-                        "cannot install '{other}': known are aws, aws.cmd, git-credential-codecommit, git-credential-osxkeychain, git-credential-manager"
-                    )));
-                }
+                helpers.insert(
+                    name.to_owned(),
+                    HelperTarget {
+                        program: helper.program.clone(),
+                        before_operation,
+                    },
+                );
             }
             link(&tools.standin, &with_exe(&target))?;
         }
@@ -221,14 +216,8 @@ impl Sandbox {
     }
 
     /// Rewrites one of the setup's files (a step in which the user edits their configuration).
-    pub fn write(&self, file: &str, text: &str) -> Result<(), SandboxError> {
-        let path = match file {
-            "system_gitconfig" => self.system_gitconfig(),
-            "global_gitconfig" => self.global_gitconfig(),
-            "aws_config" => self.home().join(".aws/config"),
-            "aws_credentials" => self.home().join(".aws/credentials"),
-            other => return Err(SandboxError::Setup(format!("cannot write '{other}'"))),
-        };
+    pub fn write(&self, file: ConfigFile, text: &str) -> Result<(), SandboxError> {
+        let path = self.file(file);
         let text = world::expand(text, &self.placeholders()).map_err(SandboxError::Setup)?;
         std::fs::write(&path, text).map_err(io(&path))
     }
@@ -269,8 +258,10 @@ impl Sandbox {
                 home.join(".aws/credentials").into(),
             ),
             ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
-            // Harness plumbing, not part of any story: the mock's proxy and CA.
+            // Harness plumbing, not part of any story: the mock's proxy and CA. curl reads
+            // only the lower-case name for plain http.
             ("HTTPS_PROXY".into(), proxy.into()),
+            ("http_proxy".into(), proxy.into()),
             ("GIT_SSL_CAINFO".into(), ca_file.into()),
             // Stable messages, dates and object ids.
             ("LANG".into(), "C".into()),
@@ -284,7 +275,7 @@ impl Sandbox {
             ("GIT_COMMITTER_DATE".into(), "2026-01-02T03:04:05Z".into()),
             ("TMPDIR".into(), self.root.join("tmp").into()),
         ];
-        if git < crate::run::GIT_CONFIG_SYSTEM_SINCE {
+        if git < crate::version::GIT_CONFIG_SYSTEM_SINCE {
             // Older git cannot be pointed at the sandbox's system file: read none rather than
             // the machine's. (Its global file is $HOME/.gitconfig, the sandbox's anyway.)
             env.push(("GIT_CONFIG_NOSYSTEM".into(), "1".into()));

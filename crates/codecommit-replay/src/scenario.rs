@@ -4,7 +4,8 @@
 //!
 //! A file is `scenarios/<name>.toml`; see `scenarios/README.md` for the format by example.
 
-use crate::version::{GitVersion, VersionReq};
+use crate::expect::Expect;
+use crate::vocabulary::{ConfigFile, Install, Store, VariantKind};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -54,7 +55,7 @@ pub struct Setup {
     /// A name with a directory (`Program Files/Amazon/AWSCLI/bin/aws.cmd`) is installed there,
     /// under the sandbox root and off PATH, for configurations that name a full path (`{root}`).
     #[serde(default)]
-    pub install: Vec<String>,
+    pub install: Vec<Install>,
     /// Extra environment for every git run.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
@@ -121,7 +122,7 @@ pub struct Fix {
     #[serde(default)]
     pub aws_credentials: Option<String>,
     #[serde(default)]
-    pub install: Option<Vec<String>>,
+    pub install: Option<Vec<Install>>,
     #[serde(default)]
     pub env: Option<BTreeMap<String, String>>,
     #[serde(default)]
@@ -187,68 +188,24 @@ pub struct Step {
     /// Extra environment for this step only.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
-    /// What must happen. With several, the first whose `when` holds applies.
+    /// What must happen. With several, the first whose `when` holds applies. A step that runs no
+    /// git command has none: there is nothing to check.
+    #[serde(default)]
     pub expect: Vec<Expect>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Write {
-    pub file: String,
+    pub file: ConfigFile,
     pub text: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Forget {
-    pub store: String,
+    pub store: Store,
     pub host: String,
-}
-
-/// Expectations of one step. Fields left out are not checked.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Expect {
-    #[serde(default)]
-    pub when: When,
-    /// One line: why this git version or helper behaves differently.
-    #[serde(default)]
-    pub because: Option<String>,
-    pub exit: i32,
-    /// Lines that must appear in git's stderr, in this order (normalized: see `transcript`).
-    #[serde(default)]
-    pub stderr: Vec<String>,
-    /// git's whole stdout, line by line (normalized); `[]` means it printed nothing.
-    #[serde(default)]
-    pub stdout: Option<Vec<String>>,
-    /// Every prompt git showed, in order; `[]` means git did not prompt.
-    #[serde(default)]
-    pub prompts: Option<Vec<String>>,
-    /// Every helper call, in order, as `NAME OPERATION` (`osxkeychain get`, `aws store`).
-    #[serde(default)]
-    pub helpers: Option<Vec<String>>,
-    /// The mock's responses with consecutive repeats collapsed, as `STATUS` or `STATUS reason`.
-    #[serde(default)]
-    pub mock: Option<Vec<String>>,
-}
-
-/// When an expectation applies.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct When {
-    /// A git version range: `>=2.40`, `<2.40`, `>=2.30, <2.46`.
-    #[serde(default)]
-    pub git: Option<VersionReq>,
-    /// Whether the helper under test prints `password_expiry_utc`.
-    #[serde(default)]
-    pub helper_expiry: Option<bool>,
-}
-
-impl When {
-    pub fn holds(&self, git: &GitVersion, helper_expiry: bool) -> bool {
-        self.git.as_ref().is_none_or(|req| req.matches(git))
-            && self.helper_expiry.is_none_or(|want| want == helper_expiry)
-    }
 }
 
 /// A scenario file that cannot be used.
@@ -280,27 +237,25 @@ impl Scenario {
                 .flat_map(|f| f.steps.iter().map(move |s| (f.name.as_str(), s))),
         );
         for (variant, step) in all_steps {
-            if step.expect.is_empty() {
-                return Err(invalid(format!(
-                    "{variant}: step '{}' has no [[...expect]]",
-                    step.name
-                )));
+            let step_error =
+                |message: String| invalid(format!("{variant}: step '{}' {message}", step.name));
+            if step.git.is_empty() && !step.expect.is_empty() {
+                return Err(step_error(
+                    "runs no git command, so its expectations could never be checked: move them to a step that runs git".into(),
+                ));
+            }
+            if !step.git.is_empty() && step.expect.is_empty() {
+                return Err(step_error("runs git without an [[...expect]]".into()));
             }
             if let Some(advance) = &step.advance {
-                parse_duration(advance)
-                    .map_err(|e| invalid(format!("{variant}: step '{}': {e}", step.name)))?;
+                parse_duration(advance).map_err(|e| step_error(e))?;
             }
             for e in &step.expect {
                 // An expected failure must also say which failure it is.
-                let specific = !e.stderr.is_empty()
-                    || e.stdout.is_some()
-                    || e.prompts.is_some()
-                    || e.helpers.is_some()
-                    || e.mock.is_some();
-                if e.exit != 0 && !specific {
-                    return Err(invalid(format!(
-                        "{variant}: step '{}' expects exit {} without saying which failure (add stderr, stdout, prompts, helpers or mock)",
-                        step.name, e.exit
+                if e.exit != 0 && !e.is_specific() {
+                    return Err(step_error(format!(
+                        "expects exit {} without saying which failure (add stderr, stdout, prompts, helpers, mock or exposed)",
+                        e.exit
                     )));
                 }
             }
@@ -309,20 +264,7 @@ impl Scenario {
                 && step.forget.is_none()
                 && step.write.is_none()
             {
-                return Err(invalid(format!(
-                    "{variant}: step '{}' does nothing (no git, advance, forget or write)",
-                    step.name
-                )));
-            }
-            if let Some(w) = &step.write
-                && !FILES.contains(&w.file.as_str())
-            {
-                return Err(invalid(format!(
-                    "{variant}: step '{}' writes '{}'; files are {}",
-                    step.name,
-                    w.file,
-                    FILES.join(", ")
-                )));
+                return Err(step_error("does nothing (no git, advance, forget or write)".into()));
             }
         }
         if scenario.steps.is_empty() {
@@ -362,12 +304,12 @@ impl Scenario {
     /// The symptom and each fix, as runnable variants.
     pub fn variants(&self) -> Vec<Variant<'_>> {
         let mut variants = vec![Variant {
-            name: "symptom".into(),
+            kind: VariantKind::Symptom,
             setup: self.setup.clone(),
             steps: &self.steps,
         }];
         variants.extend(self.fixes.iter().map(|fix| Variant {
-            name: format!("fix: {}", fix.name),
+            kind: VariantKind::Fix(fix.name.clone()),
             setup: fix.apply(&self.setup),
             steps: &fix.steps,
         }));
@@ -375,20 +317,19 @@ impl Scenario {
     }
 }
 
-/// The files a scenario sets up and a step may rewrite.
-pub const FILES: [&str; 4] = [
-    "system_gitconfig",
-    "global_gitconfig",
-    "aws_config",
-    "aws_credentials",
-];
-
 /// The symptom or one fix: a setup and its steps.
 #[derive(Debug, Clone)]
 pub struct Variant<'a> {
-    pub name: String,
+    pub kind: VariantKind,
     pub setup: Setup,
     pub steps: &'a [Step],
+}
+
+impl Variant<'_> {
+    /// `symptom` or `fix: NAME`, as reports name it.
+    pub fn name(&self) -> String {
+        self.kind.to_string()
+    }
 }
 
 /// `16m`, `90s`, `2h` → seconds.

@@ -11,6 +11,14 @@ pub struct GitVersion {
     pub patch: u32,
 }
 
+/// `GIT_CONFIG_SYSTEM` and `GIT_CONFIG_GLOBAL` arrived in git 2.32: an older git cannot be given
+/// a system file of the sandbox's own.
+pub const GIT_CONFIG_SYSTEM_SINCE: GitVersion = GitVersion {
+    major: 2,
+    minor: 32,
+    patch: 0,
+};
+
 impl GitVersion {
     /// Parses `git version 2.39.5` or `2.39.5` (anything after the third number is ignored).
     pub fn parse(text: &str) -> Option<GitVersion> {

@@ -10,6 +10,10 @@ pub const HOST: &str = "git-codecommit.us-east-2.amazonaws.com";
 pub const REPO: &str = "MyDemoRepo";
 pub const GITHUB_HOST: &str = "github.com";
 pub const GITHUB_REPO: &str = "octo/hello.git";
+/// A host that is not CodeCommit and that no helper under test should answer for.
+pub const FOREIGN_HOST: &str = "git.example.com";
+/// A host that contains CodeCommit's whole name and is someone else's.
+pub const LOOK_ALIKE_HOST: &str = "git-codecommit.us-east-2.amazonaws.com.evil.example";
 
 /// Long-term IAM user keys.
 pub const ALICE_KEY: &str = "AKIAALICE00EXAMPLE00";

@@ -1,0 +1,798 @@
+//! A helper's contract: what it promises, written down and pinned in `scenarios/helpers/*.toml`,
+//! checked against the helper before any scenario runs, then trusted by the scenarios'
+//! expectations (`when = { helper = { expiry = true } }`).
+//!
+//! The check asks the helper what git would, in a throwaway sandbox with the standard world's
+//! keys, and judges every password with the mock's own CodeCommit check, so a helper that signs
+//! the wrong path, region, key or time, drops the session token, lies about the expiry, prints
+//! anything but `key=value` lines, or answers a host it promised to refuse, fails a row that
+//! names the promise. A survey run (a helper without a contract) records what the helper does as
+//! the contract it is replayed with, and gates nothing.
+
+use crate::exec;
+use crate::helper::HelperUnderTest;
+use crate::result::{ContractRow, Outcome};
+use crate::world;
+use serde::Deserialize;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, SystemTime};
+
+/// The contract a replay holds a helper to when none is named: this workspace's helper's.
+pub const DEFAULT: &str = "git-credential-codecommit";
+const WORKSPACE_TEXT: &str = include_str!("../../../scenarios/helpers/git-credential-codecommit.toml");
+
+/// How long one helper call may take (the AWS CLI takes about half a second to start).
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// CodeCommit refuses a password signed more than 15 minutes ago.
+const WINDOW_SECS: i64 = 15 * 60;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contract {
+    pub name: String,
+    pub about: String,
+    /// Prints `password_expiry_utc`, after the signing time and at most 15 minutes after it.
+    pub expiry: bool,
+    /// `store` and `erase` print nothing and exit 0.
+    pub store_erase_silent: bool,
+    pub shapes: Shapes,
+    pub hosts: Hosts,
+    /// What it does when git sends no path (`credential.UseHttpPath` unset).
+    pub without_path: Behaviour,
+    /// What it does when the AWS credential chain finds nothing.
+    pub without_credentials: Behaviour,
+}
+
+/// The argument shapes it answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shapes {
+    /// `PROGRAM codecommit credential-helper get|store|erase`.
+    pub aws_cli: bool,
+    /// `PROGRAM get|store|erase`.
+    pub native: bool,
+}
+
+/// What it does for each kind of host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hosts {
+    pub codecommit: HostAnswer,
+    pub fips: HostAnswer,
+    pub vpc_endpoint: HostAnswer,
+    pub china: HostAnswer,
+    pub other_https: HostAnswer,
+    pub look_alike: HostAnswer,
+    pub plain_http: HostAnswer,
+}
+
+/// `answers`: a user name and a password; `refuses`: nothing, exit 0, so git asks its next helper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HostAnswer {
+    Answers,
+    Refuses,
+}
+
+impl fmt::Display for HostAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            HostAnswer::Answers => "answers",
+            HostAnswer::Refuses => "refuses",
+        })
+    }
+}
+
+/// What one call comes to, as git sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Does {
+    /// A user name and a password on stdout, exit 0.
+    Answers,
+    /// Nothing on stdout, exit 0.
+    Refuses,
+    /// Nothing usable on stdout, a non-zero exit.
+    Fails,
+}
+
+impl fmt::Display for Does {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Does::Answers => "answers",
+            Does::Refuses => "refuses",
+            Does::Fails => "fails",
+        })
+    }
+}
+
+/// A promised outcome, optionally with the exact exit code and one line of stderr.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Behaviour {
+    pub does: Does,
+    #[serde(default)]
+    pub exit: Option<i32>,
+    /// A line stderr must contain (never a secret: checked for, and refused, when loaded).
+    #[serde(default)]
+    pub stderr: Option<String>,
+}
+
+impl fmt::Display for Behaviour {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.does)?;
+        if let Some(exit) = self.exit {
+            write!(f, ", exit {exit}")?;
+        }
+        if let Some(line) = &self.stderr {
+            write!(f, ", stderr {line:?}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Contract {
+    /// This workspace's helper's contract, as pinned in the repository.
+    pub fn workspace() -> Contract {
+        Contract::parse(WORKSPACE_TEXT, Path::new("scenarios/helpers/git-credential-codecommit.toml"))
+            .unwrap_or_else(|e| unreachable!("the pinned contract is checked by a test: {e}"))
+    }
+
+    pub fn parse(text: &str, file: &Path) -> Result<Contract, String> {
+        toml::from_str(text)
+            .map_err(|e| format!("{}: {}", file.display(), e.to_string().trim().replace('\n', " ")))
+    }
+
+    /// A contract by name (`scenarios/helpers/NAME.toml`) or by file.
+    pub fn load(name_or_file: &str, scenarios: &Path) -> Result<Contract, String> {
+        let as_file = PathBuf::from(name_or_file);
+        let file = if as_file.is_file() {
+            as_file
+        } else {
+            let file = scenarios.join("helpers").join(format!("{name_or_file}.toml"));
+            if !file.is_file() {
+                return Err(format!(
+                    "no contract '{name_or_file}': not a file, and not one of {} in {}",
+                    Contract::names(scenarios).join(", "),
+                    scenarios.join("helpers").display()
+                ));
+            }
+            file
+        };
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        Contract::parse(&text, &file)
+    }
+
+    /// The contracts pinned in `scenarios/helpers/`.
+    pub fn names(scenarios: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(scenarios.join("helpers"))
+            .map(|dir| {
+                dir.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                    .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+}
+
+/// The hosts the check asks about, by the contract's names.
+fn host_cases() -> [(&'static str, &'static str, &'static str); 7] {
+    [
+        ("codecommit", "https", world::HOST),
+        ("fips", "https", "git-codecommit-fips.us-east-2.amazonaws.com"),
+        (
+            "vpc_endpoint",
+            "https",
+            "vpce-0123456789abcdef0-abcdefgh.git-codecommit.us-east-2.vpce.amazonaws.com",
+        ),
+        ("china", "https", "git-codecommit.cn-north-1.amazonaws.com.cn"),
+        ("other_https", "https", world::GITHUB_HOST),
+        ("look_alike", "https", world::LOOK_ALIKE_HOST),
+        ("plain_http", "http", world::HOST),
+    ]
+}
+
+fn hosts_field(hosts: &Hosts, name: &str) -> HostAnswer {
+    match name {
+        "codecommit" => hosts.codecommit,
+        "fips" => hosts.fips,
+        "vpc_endpoint" => hosts.vpc_endpoint,
+        "china" => hosts.china,
+        "other_https" => hosts.other_https,
+        "look_alike" => hosts.look_alike,
+        _ => hosts.plain_http,
+    }
+}
+
+/// One call of the helper and what came of it.
+#[derive(Debug, Clone)]
+struct Call {
+    /// `None`: it could not be started or did not finish (the reason is in `stderr`).
+    exit: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Call {
+    fn pairs(&self) -> Vec<(&str, &str)> {
+        self.stdout
+            .lines()
+            .map(|l| l.strip_suffix('\r').unwrap_or(l))
+            .filter(|l| !l.is_empty())
+            .filter_map(|l| l.split_once('='))
+            .collect()
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.pairs()
+            .into_iter()
+            .rev()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v)
+    }
+
+    fn does(&self) -> Does {
+        let answered = self.get("username").is_some() && self.get("password").is_some();
+        match self.exit {
+            Some(0) if answered => Does::Answers,
+            Some(0) if self.stdout.trim().is_empty() => Does::Refuses,
+            _ => Does::Fails,
+        }
+    }
+
+    /// In words, without a secret: `answers`, `refuses`, `fails (exit 255: 'path')`.
+    fn describe(&self) -> String {
+        let first_error = self.stderr.lines().find(|l| !l.trim().is_empty());
+        match (self.does(), self.exit) {
+            (Does::Fails, Some(code)) => match first_error {
+                Some(line) => format!("fails (exit {code}: {})", short(line)),
+                None => format!("fails (exit {code})"),
+            },
+            (Does::Fails, None) => format!("fails ({})", short(&self.stderr)),
+            (does, _) => does.to_string(),
+        }
+    }
+}
+
+fn short(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("").trim();
+    let cut: String = line.chars().take(100).collect();
+    if cut.len() < line.len() {
+        format!("{cut}…")
+    } else {
+        cut
+    }
+}
+
+/// A throwaway HOME with the standard world's keys: alice's long-term keys as the default
+/// profile, bob's temporary ones as the profile `bob`.
+struct CheckSandbox {
+    dir: tempfile::TempDir,
+}
+
+impl CheckSandbox {
+    fn new() -> Result<CheckSandbox, String> {
+        let dir = tempfile::Builder::new()
+            .prefix("replay-contract-")
+            .tempdir()
+            .map_err(|e| format!("contract check sandbox: {e}"))?;
+        let aws = dir.path().join("home/.aws");
+        std::fs::create_dir_all(&aws).map_err(|e| format!("contract check sandbox: {e}"))?;
+        std::fs::create_dir_all(dir.path().join("tmp"))
+            .map_err(|e| format!("contract check sandbox: {e}"))?;
+        std::fs::write(
+            aws.join("credentials"),
+            format!(
+                "[default]\naws_access_key_id = {}\naws_secret_access_key = {}\n\n[bob]\naws_access_key_id = {}\naws_secret_access_key = {}\naws_session_token = {}\n",
+                world::ALICE_KEY,
+                world::ALICE_SECRET,
+                world::BOB_KEY,
+                world::BOB_SECRET,
+                world::bob_token()
+            ),
+        )
+        .map_err(|e| format!("contract check sandbox: {e}"))?;
+        std::fs::write(aws.join("config"), "").map_err(|e| format!("contract check sandbox: {e}"))?;
+        Ok(CheckSandbox { dir })
+    }
+
+    /// Asks the helper once: `args` then the operation, `input` on stdin.
+    fn call(
+        &self,
+        helper: &HelperUnderTest,
+        args: &[&str],
+        input: &str,
+        profile: Option<&str>,
+        credentials: bool,
+    ) -> Call {
+        let home = self.dir.path().join("home");
+        let credentials_file = if credentials {
+            home.join(".aws/credentials")
+        } else {
+            home.join(".aws/none")
+        };
+        let mut command = Command::new(&helper.program);
+        command
+            .args(args)
+            .env_clear()
+            .envs(helper_env(&home, &credentials_file, &self.dir.path().join("tmp")));
+        if let Some(p) = profile {
+            command.env("AWS_PROFILE", p);
+        }
+        match exec::run(command, Some(input.as_bytes()), CALL_TIMEOUT) {
+            Ok(done) => Call {
+                exit: Some(done.exit),
+                stdout: done.stdout_text(),
+                stderr: done.stderr_text(),
+            },
+            Err(e) => Call {
+                exit: None,
+                stdout: String::new(),
+                stderr: e.to_string(),
+            },
+        }
+    }
+}
+
+/// The helper's whole environment for a check: its HOME and AWS files, and nothing of ours.
+fn helper_env(home: &Path, credentials: &Path, tmp: &Path) -> Vec<(String, std::ffi::OsString)> {
+    let mut env: Vec<(String, std::ffi::OsString)> = vec![
+        ("HOME".into(), home.into()),
+        ("USERPROFILE".into(), home.into()),
+        ("AWS_CONFIG_FILE".into(), home.join(".aws/config").into()),
+        ("AWS_SHARED_CREDENTIALS_FILE".into(), credentials.into()),
+        ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+        ("TMPDIR".into(), tmp.into()),
+        ("LANG".into(), "C".into()),
+        ("TZ".into(), "UTC".into()),
+    ];
+    if cfg!(windows) {
+        for key in ["SYSTEMROOT", "SystemRoot", "COMSPEC", "PATHEXT", "WINDIR"] {
+            if let Some(v) = std::env::var_os(key) {
+                env.push((key.into(), v));
+            }
+        }
+    }
+    env
+}
+
+fn request(protocol: &str, host: &str, path: Option<&str>) -> String {
+    let mut text = format!("protocol={protocol}\nhost={host}\n");
+    if let Some(p) = path {
+        text.push_str(&format!("path={p}\n"));
+    }
+    text.push('\n');
+    text
+}
+
+fn repo_path() -> String {
+    format!("v1/repos/{}", world::REPO)
+}
+
+/// Everything the helper did when asked what a contract promises.
+#[derive(Debug, Clone)]
+pub struct Observation {
+    aws_cli_get: Call,
+    native_get: Call,
+    session_get: Call,
+    hosts: Vec<(&'static str, Call)>,
+    without_path: Call,
+    without_credentials: Call,
+    store: Call,
+    erase: Call,
+    /// The shape the other calls were made in.
+    shape: &'static [&'static str],
+    /// When the calls were made: the mock judges each password at this time.
+    at: SystemTime,
+}
+
+/// Asks the helper everything a contract can promise, on a few threads (the AWS CLI takes about
+/// half a second a call).
+pub fn observe(helper: &HelperUnderTest) -> Result<Observation, String> {
+    const AWS_CLI: &[&str] = &["codecommit", "credential-helper"];
+    const NATIVE: &[&str] = &[];
+    let sandbox = CheckSandbox::new()?;
+    let at = SystemTime::now();
+    let standard = request("https", world::HOST, Some(&repo_path()));
+    let with = |shape: &[&str], op: &str| -> Vec<String> {
+        shape.iter().map(|s| (*s).to_owned()).chain([op.to_owned()]).collect()
+    };
+    let args = |v: &[String]| -> Vec<String> { v.to_vec() };
+    let (aws_cli_get, native_get) = std::thread::scope(|s| {
+        let a = s.spawn(|| {
+            let a = args(&with(AWS_CLI, "get"));
+            let a: Vec<&str> = a.iter().map(String::as_str).collect();
+            sandbox.call(helper, &a, &standard, None, true)
+        });
+        let n = sandbox.call(helper, &["get"], &standard, None, true);
+        (a.join().unwrap_or_else(|_| panic_call()), n)
+    });
+    // The other promises are asked in the shape the helper answers (the AWS CLI's first).
+    let shape: &'static [&'static str] = if aws_cli_get.does() == Does::Answers {
+        AWS_CLI
+    } else {
+        NATIVE
+    };
+    let call = |op: &str, input: &str, profile: Option<&str>, credentials: bool| {
+        let a = with(shape, op);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        sandbox.call(helper, &a, input, profile, credentials)
+    };
+    let stored = format!(
+        "protocol=https\nhost={}\npath={}\nusername={}\npassword=20260101T000000Z{}\n\n",
+        world::HOST,
+        repo_path(),
+        world::ALICE_KEY,
+        "0".repeat(64)
+    );
+    let observation = std::thread::scope(|s| {
+        let session = s.spawn(|| call("get", &standard, Some("bob"), true));
+        let without_path = s.spawn(|| call("get", &request("https", world::HOST, None), None, true));
+        let without_credentials = s.spawn(|| call("get", &standard, None, false));
+        let store = s.spawn(|| call("store", &stored, None, true));
+        let erase = s.spawn(|| call("erase", &stored, None, true));
+        let hosts: Vec<(&'static str, Call)> = host_cases()
+            .into_iter()
+            .map(|(name, protocol, host)| {
+                (name, call("get", &request(protocol, host, Some(&repo_path())), None, true))
+            })
+            .collect();
+        let join = |h: std::thread::ScopedJoinHandle<'_, Call>| h.join().unwrap_or_else(|_| panic_call());
+        Observation {
+            aws_cli_get: aws_cli_get.clone(),
+            native_get: native_get.clone(),
+            session_get: join(session),
+            hosts,
+            without_path: join(without_path),
+            without_credentials: join(without_credentials),
+            store: join(store),
+            erase: join(erase),
+            shape,
+            at,
+        }
+    });
+    Ok(observation)
+}
+
+fn panic_call() -> Call {
+    Call {
+        exit: None,
+        stdout: String::new(),
+        stderr: "the thread asking the helper panicked".into(),
+    }
+}
+
+/// What the mock's CodeCommit check says of an answer for `host` and the standard path.
+fn judge(call: &Call, host: &str, at: SystemTime) -> Result<String, String> {
+    let (Some(user), Some(password)) = (call.get("username"), call.get("password")) else {
+        return Err("no user name and password".into());
+    };
+    let Some(endpoint) = codecommit_mock::host::parse_codecommit(host) else {
+        return Err(format!("{host} is not a CodeCommit host"));
+    };
+    let config = codecommit_mock::Config::from_toml(&world::mock_config())
+        .map_err(|e| format!("the standard world: {e}"))?;
+    let gate = codecommit_mock::auth::Gate::new(&config);
+    let header = format!("Basic {}", base64_encode(format!("{user}:{password}").as_bytes()));
+    let now = time::OffsetDateTime::from(at);
+    let authn = gate.codecommit(Some(header.as_bytes()), host, &endpoint.region, &repo_path(), now);
+    authn
+        .result
+        .map_err(|reason| format!("CodeCommit refuses it: {}", reason.as_str()))
+}
+
+/// HTTP Basic's base64 (RFC 4648 §4, with padding).
+fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The promise rows: each promise of `contract` against what the helper did.
+pub fn rows(contract: &Contract, seen: &Observation) -> Vec<ContractRow> {
+    let mut rows = Vec::new();
+    let mut row = |promise: &str, promised: String, observed: String, ok: Result<(), String>| {
+        rows.push(ContractRow {
+            promise: promise.to_owned(),
+            promised,
+            observed,
+            outcome: match ok {
+                Ok(()) => Outcome::Pass,
+                Err(why) => Outcome::Fail(format!("contract '{}', {promise}: {why}", contract.name)),
+            },
+        });
+    };
+    let answers = |b: bool| if b { Does::Answers } else { Does::Fails };
+    for (promise, call, promised) in [
+        ("shapes.aws_cli", &seen.aws_cli_get, contract.shapes.aws_cli),
+        ("shapes.native", &seen.native_get, contract.shapes.native),
+    ] {
+        let does = call.does();
+        let ok = if (does == Does::Answers) == promised {
+            Ok(())
+        } else {
+            Err(format!("promised it {} `get` in this shape; it {}", if promised { "answers" } else { "does not answer" }, call.describe()))
+        };
+        row(promise, answers(promised).to_string().replace("fails", "does not answer"), call.describe(), ok);
+    }
+    let main = if seen.shape.is_empty() { &seen.native_get } else { &seen.aws_cli_get };
+
+    // Only `key=value` lines: git stops reading at a line without `=` (and warns), so a banner or
+    // a prompt on stdout loses the answer. CR LF line ends are fine: git reads them as LF.
+    let mut calls: Vec<(&str, &Call)> = vec![
+        ("get", main),
+        ("get with a session token", &seen.session_get),
+        ("store", &seen.store),
+        ("erase", &seen.erase),
+    ];
+    calls.extend(seen.hosts.iter().map(|(n, c)| (*n, c)));
+    let bad_line = calls.iter().find_map(|(what, c)| {
+        c.stdout
+            .lines()
+            .map(|l| l.strip_suffix('\r').unwrap_or(l))
+            .enumerate()
+            .find(|(_, l)| {
+                !l.is_empty()
+                    && l.split_once('=').is_none_or(|(k, _)| {
+                        k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || "_[]".contains(c))
+                    })
+            })
+            .map(|(n, _)| format!("{what}: line {} of stdout is not key=value", n + 1))
+    });
+    row(
+        "output",
+        "only key=value lines on stdout".into(),
+        bad_line.clone().unwrap_or_else(|| "only key=value lines".into()),
+        bad_line.map_or(Ok(()), Err),
+    );
+
+    for (promise, call, user) in [
+        ("signs.long_term", main, world::ALICE_KEY.to_owned()),
+        (
+            "signs.session_token",
+            &seen.session_get,
+            format!("{}%[BOB_TOKEN]", world::BOB_KEY),
+        ),
+    ] {
+        let verdict = judge(call, world::HOST, seen.at);
+        let sent_user = call.get("username").map(|u| u.replace(&world::bob_token(), "[BOB_TOKEN]"));
+        let (observed, ok) = match (&verdict, &sent_user) {
+            (Ok(_), Some(u)) if *u == user => ("accepted by CodeCommit's check".to_owned(), Ok(())),
+            (Ok(_), other) => (
+                format!("accepted, as user {other:?}"),
+                Err(format!("the user name is not {user}")),
+            ),
+            (Err(why), _) => (format!("{} ({why})", call.describe()), Err(why.clone())),
+        };
+        row(
+            promise,
+            format!("user {user}, a password CodeCommit accepts for the host and path"),
+            observed,
+            ok,
+        );
+    }
+
+    let expiry = main.get("password_expiry_utc");
+    let signed_at = main
+        .get("password")
+        .and_then(|p| codecommit_mock::sigv4::SignedPassword::parse(p).ok())
+        .map(|p| p.time.unix_timestamp());
+    let (observed, ok) = match (expiry, contract.expiry) {
+        (None, false) => ("does not print password_expiry_utc".to_owned(), Ok(())),
+        (None, true) => (
+            format!("no password_expiry_utc ({})", main.describe()),
+            Err("password_expiry_utc is missing".to_owned()),
+        ),
+        (Some(_), false) => (
+            "prints password_expiry_utc".to_owned(),
+            Err("it prints password_expiry_utc, which the contract says it does not: update the contract".to_owned()),
+        ),
+        (Some(text), true) => match (text.parse::<i64>(), signed_at) {
+            (Ok(e), Some(s)) if e > s && e - s <= WINDOW_SECS => {
+                (format!("expires {} s after signing", e - s), Ok(()))
+            }
+            (Ok(e), Some(s)) => (
+                format!("expires {} s after signing", e - s),
+                Err(format!("the expiry is {} s after the signing time, not within (0, {WINDOW_SECS}]", e - s)),
+            ),
+            (Ok(_), None) => ("a password with no signing time".to_owned(), Err("the password has no signing time".to_owned())),
+            (Err(_), _) => ("an expiry that is not a Unix time".to_owned(), Err("password_expiry_utc is not seconds since the epoch".to_owned())),
+        },
+    };
+    row(
+        "expiry",
+        if contract.expiry {
+            "prints password_expiry_utc, at most 15 minutes after signing".into()
+        } else {
+            "does not print password_expiry_utc".into()
+        },
+        observed,
+        ok,
+    );
+
+    for (name, call) in &seen.hosts {
+        let promised = hosts_field(&contract.hosts, name);
+        let (_, protocol, host) = host_cases()
+            .into_iter()
+            .find(|(n, _, _)| n == name)
+            .unwrap_or(("", "", ""));
+        let does = call.does();
+        let mut observed = call.describe();
+        let ok = match (promised, does) {
+            (HostAnswer::Answers, Does::Answers) if protocol == "https" && codecommit_mock::host::parse_codecommit(host).is_some() => {
+                match judge(call, host, seen.at) {
+                    Ok(_) => Ok(()),
+                    Err(why) => {
+                        observed = format!("answers ({why})");
+                        Err(why)
+                    }
+                }
+            }
+            (HostAnswer::Answers, Does::Answers) | (HostAnswer::Refuses, Does::Refuses) => Ok(()),
+            (p, _) => Err(format!("promised it {p} {protocol}://{host}; it {}", call.describe())),
+        };
+        row(&format!("hosts.{name}"), format!("{promised} {protocol}://{host}"), observed, ok);
+    }
+
+    for (promise, call, promised) in [
+        ("without_path", &seen.without_path, &contract.without_path),
+        ("without_credentials", &seen.without_credentials, &contract.without_credentials),
+    ] {
+        let mut why = Vec::new();
+        if call.does() != promised.does {
+            why.push(format!("it {}", call.does()));
+        }
+        if let Some(exit) = promised.exit
+            && call.exit != Some(exit)
+        {
+            why.push(format!("exit {:?}, not {exit}", call.exit));
+        }
+        if let Some(line) = &promised.stderr
+            && !call.stderr.lines().any(|l| l.trim() == line.trim())
+        {
+            why.push(format!("stderr lacks {line:?}"));
+        }
+        if promised.does != Does::Answers && !call.pairs().is_empty() {
+            why.push("it printed key=value lines".into());
+        }
+        row(
+            promise,
+            promised.to_string(),
+            call.describe(),
+            if why.is_empty() { Ok(()) } else { Err(why.join("; ")) },
+        );
+    }
+
+    let silent = |c: &Call| c.exit == Some(0) && c.stdout.trim().is_empty();
+    let observed = format!(
+        "store {}, erase {}",
+        if silent(&seen.store) { "silent".to_owned() } else { describe_store(&seen.store) },
+        if silent(&seen.erase) { "silent".to_owned() } else { describe_store(&seen.erase) }
+    );
+    let is_silent = silent(&seen.store) && silent(&seen.erase);
+    row(
+        "store_erase",
+        if contract.store_erase_silent {
+            "store and erase print nothing and exit 0".into()
+        } else {
+            "store or erase print something or fail".into()
+        },
+        observed.clone(),
+        if is_silent == contract.store_erase_silent {
+            Ok(())
+        } else {
+            Err(observed)
+        },
+    );
+    rows
+}
+
+fn describe_store(c: &Call) -> String {
+    if c.pairs().is_empty() {
+        c.describe()
+    } else {
+        format!(
+            "prints {}",
+            c.pairs().iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+        )
+    }
+}
+
+impl Observation {
+    /// What the helper did, written as the contract it would have to promise: the contract of a
+    /// survey run, which documents and gates nothing.
+    pub fn as_contract(&self, name: &str) -> Contract {
+        let host = |n: &str| {
+            self.hosts
+                .iter()
+                .find(|(h, _)| *h == n)
+                .map(|(_, c)| if c.does() == Does::Answers { HostAnswer::Answers } else { HostAnswer::Refuses })
+                .unwrap_or(HostAnswer::Refuses)
+        };
+        let main = if self.shape.is_empty() { &self.native_get } else { &self.aws_cli_get };
+        let behaviour = |c: &Call| Behaviour {
+            does: c.does(),
+            exit: c.exit,
+            stderr: None,
+        };
+        let silent = |c: &Call| c.exit == Some(0) && c.stdout.trim().is_empty();
+        Contract {
+            name: format!("{name} (observed)"),
+            about: "What the helper did when asked, recorded by a survey run.".into(),
+            expiry: main.get("password_expiry_utc").is_some(),
+            store_erase_silent: silent(&self.store) && silent(&self.erase),
+            shapes: Shapes {
+                aws_cli: self.aws_cli_get.does() == Does::Answers,
+                native: self.native_get.does() == Does::Answers,
+            },
+            hosts: Hosts {
+                codecommit: host("codecommit"),
+                fips: host("fips"),
+                vpc_endpoint: host("vpc_endpoint"),
+                china: host("china"),
+                other_https: host("other_https"),
+                look_alike: host("look_alike"),
+                plain_http: host("plain_http"),
+            },
+            without_path: behaviour(&self.without_path),
+            without_credentials: behaviour(&self.without_credentials),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pinned_contracts_load() {
+        let dir = crate::default_scenarios_dir();
+        let names = Contract::names(&dir);
+        assert!(names.contains(&"git-credential-codecommit".to_owned()), "{names:?}");
+        assert!(names.contains(&"aws-cli-v1".to_owned()), "{names:?}");
+        for name in names {
+            let c = Contract::load(&name, &dir).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(c.name, name, "a contract's name is its file's");
+        }
+        assert_eq!(Contract::workspace(), Contract::load(DEFAULT, &dir).expect("loads"));
+    }
+
+    #[test]
+    fn an_unknown_contract_names_the_known_ones() {
+        let e = Contract::load("aws-cli-v9", &crate::default_scenarios_dir()).expect_err("unknown");
+        assert!(e.contains("no contract 'aws-cli-v9'"), "{e}");
+        assert!(e.contains("aws-cli-v1, git-credential-codecommit"), "{e}");
+    }
+
+    #[test]
+    fn a_misspelt_promise_fails_when_loaded() {
+        let text = WORKSPACE_TEXT.replace("look_alike = \"refuses\"", "look_alike = \"refuse\"");
+        let e = Contract::parse(&text, Path::new("x.toml")).expect_err("a typo");
+        assert!(e.contains("refuse"), "{e}");
+        let text = WORKSPACE_TEXT.replace("expiry = true", "expiry = true\nexpires = true");
+        assert!(Contract::parse(&text, Path::new("x.toml")).is_err());
+    }
+
+    fn call(exit: Option<i32>, stdout: &str) -> Call {
+        Call {
+            exit,
+            stdout: stdout.into(),
+            stderr: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_call_is_an_answer_a_refusal_or_a_failure() {
+        assert_eq!(call(Some(0), "username=a\npassword=b\n").does(), Does::Answers);
+        assert_eq!(call(Some(0), "username=a\r\npassword=b\r\n").does(), Does::Answers);
+        assert_eq!(call(Some(0), "").does(), Does::Refuses);
+        assert_eq!(call(Some(0), "\n").does(), Does::Refuses);
+        assert_eq!(call(Some(0), "username=a\n").does(), Does::Fails);
+        assert_eq!(call(Some(1), "username=a\npassword=b\n").does(), Does::Fails);
+        assert_eq!(call(None, "").does(), Does::Fails);
+    }
+}

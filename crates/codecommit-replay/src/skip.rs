@@ -1,0 +1,47 @@
+//! Why a variant cannot run on this machine with this git and helper. A skip always says why,
+//! and the report shows it; in CI a skip of a scenario is a failure (see the replay's tests).
+
+use crate::gits::Git;
+use crate::helper::HelperUnderTest;
+use crate::sandbox::Tools;
+use crate::scenario::Variant;
+use crate::version::GIT_CONFIG_SYSTEM_SINCE;
+use crate::vocabulary::ConfigFile;
+
+/// Whether a variant's story involves the system configuration file.
+fn uses_system_config(variant: &Variant<'_>) -> bool {
+    !variant.setup.system_gitconfig.trim().is_empty()
+        || variant.steps.iter().any(|s| {
+            s.write
+                .as_ref()
+                .is_some_and(|w| w.file == ConfigFile::SystemGitconfig)
+                || s.git.iter().any(|a| a == "--system")
+        })
+}
+
+/// `None` when the variant can run; otherwise the reason it cannot, in one sentence.
+pub fn reason(
+    variant: &Variant<'_>,
+    git: &Git,
+    helper: &HelperUnderTest,
+    tools: &Tools,
+) -> Option<String> {
+    if git.version < GIT_CONFIG_SYSTEM_SINCE && uses_system_config(variant) {
+        return Some(
+            "needs a system configuration of its own, and git before 2.32 has no GIT_CONFIG_SYSTEM to give it one".into(),
+        );
+    }
+    let moves_clock = variant.steps.iter().any(|s| s.advance.is_some());
+    if moves_clock && helper.static_executable {
+        return Some(
+            "moves the clock, and the helper under test is statically linked, which libfaketime cannot reach".into(),
+        );
+    }
+    if moves_clock && tools.faketime.is_none() {
+        return Some(
+            "moves the clock, and libfaketime is not installed (set CODECOMMIT_REPLAY_FAKETIME)"
+                .into(),
+        );
+    }
+    None
+}
