@@ -13,6 +13,7 @@
 //! - [`run`]: one variant with one git; [`replay`]: all of them; [`report`]: the results.
 #![forbid(unsafe_code)]
 
+pub mod canary;
 pub mod contract;
 pub mod exec;
 pub mod expect;

@@ -178,6 +178,19 @@ pub fn expand(text: &str, extra: &BTreeMap<&'static str, String>) -> Result<Stri
     Ok(out)
 }
 
+/// The secret key of one of the world's access key ids.
+pub fn secret_of(access_key_id: &str) -> Option<&'static str> {
+    [
+        (ALICE_KEY, ALICE_SECRET),
+        (BOB_KEY, BOB_SECRET),
+        (CAROL_KEY, CAROL_SECRET),
+        (DAVE_KEY, DAVE_SECRET),
+    ]
+    .into_iter()
+    .find(|(k, _)| *k == access_key_id)
+    .map(|(_, s)| s)
+}
+
 /// Secrets of the world, longest first, with the names transcripts show instead.
 pub fn secrets() -> Vec<(String, &'static str)> {
     let mut secrets = vec![
