@@ -90,14 +90,20 @@ pub const CANARIES: &[Canary] = &[
         name: "no-expiry",
         what: "stops printing password_expiry_utc",
         rows: &["expiry"],
-        scenarios: &["credential-cache-before-helper", "macos-keychain-expired-password"],
+        scenarios: &[
+            "credential-cache-before-helper",
+            "macos-keychain-expired-password",
+        ],
     },
     Canary {
         kind: Kind::LyingExpiry,
         name: "lying-expiry",
         what: "prints an expiry an hour later than CodeCommit's 15 minutes",
         rows: &["expiry"],
-        scenarios: &["credential-cache-before-helper", "macos-keychain-expired-password"],
+        scenarios: &[
+            "credential-cache-before-helper",
+            "macos-keychain-expired-password",
+        ],
     },
     Canary {
         kind: Kind::AnyHost,
@@ -204,7 +210,11 @@ fn pairs(text: &str) -> Vec<(String, String)> {
 }
 
 fn value<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    pairs.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
 }
 
 fn write_pairs(pairs: &[(String, String)]) -> String {
@@ -287,20 +297,31 @@ fn resign(answer: &mut Vec<(String, String)>, host: &str, path: &str, change: Ki
     let new = codecommit_mock::sigv4::password(secret, at, &region, host, &path);
     set(answer, "password", new);
     if change == Kind::StaleClock
-        && let Some(expiry) = value(answer, "password_expiry_utc").and_then(|e| e.parse::<i64>().ok())
+        && let Some(expiry) =
+            value(answer, "password_expiry_utc").and_then(|e| e.parse::<i64>().ok())
     {
-        set(answer, "password_expiry_utc", (expiry - 20 * 60).to_string());
+        set(
+            answer,
+            "password_expiry_utc",
+            (expiry - 20 * 60).to_string(),
+        );
     }
 }
 
 /// Runs the canary: `args` are `KIND HELPER ARGS…`; returns the exit code.
 pub fn main(args: Vec<String>) -> i32 {
     let (Some(kind_name), Some(helper)) = (args.first(), args.get(1)) else {
-        eprintln!("usage: codecommit-canary KIND HELPER [ARGS…]; kinds: {}", names());
+        eprintln!(
+            "usage: codecommit-canary KIND HELPER [ARGS…]; kinds: {}",
+            names()
+        );
         return 2;
     };
     let Some(kind) = Kind::by_name(kind_name) else {
-        eprintln!("codecommit-canary: no canary '{kind_name}'; kinds: {}", names());
+        eprintln!(
+            "codecommit-canary: no canary '{kind_name}'; kinds: {}",
+            names()
+        );
         return 2;
     };
     let mut rest: Vec<String> = args[2..].to_vec();
@@ -377,7 +398,11 @@ pub fn main(args: Vec<String>) -> i32 {
 }
 
 fn names() -> String {
-    CANARIES.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
+    CANARIES
+        .iter()
+        .map(|c| c.name)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Writes a program that runs `canary KIND helper "$@"`: the helper under test a replay is
@@ -391,7 +416,8 @@ pub fn install(
 ) -> std::io::Result<std::path::PathBuf> {
     use std::os::unix::fs::PermissionsExt;
     let path = dir.join(format!("canary-{kind}"));
-    let quote = |p: &std::path::Path| format!("'{}'", p.display().to_string().replace('\'', "'\\''"));
+    let quote =
+        |p: &std::path::Path| format!("'{}'", p.display().to_string().replace('\'', "'\\''"));
     std::fs::write(
         &path,
         format!(
@@ -413,7 +439,12 @@ mod tests {
         for c in CANARIES {
             assert_eq!(Kind::by_name(c.name), Some(c.kind), "{}", c.name);
             let must_pass = matches!(c.kind, Kind::Unbroken | Kind::Crlf);
-            assert_eq!(c.rows.is_empty() && c.scenarios.is_empty(), must_pass, "{}", c.name);
+            assert_eq!(
+                c.rows.is_empty() && c.scenarios.is_empty(),
+                must_pass,
+                "{}",
+                c.name
+            );
         }
     }
 
@@ -438,7 +469,11 @@ mod tests {
             resign(&mut bent, host, &path, kind);
             let new = value(&bent, "password").expect("a password");
             assert_ne!(new, good, "{kind:?}");
-            assert_eq!(new.starts_with("20260102T030405Z"), kind != Kind::StaleClock, "{kind:?}");
+            assert_eq!(
+                new.starts_with("20260102T030405Z"),
+                kind != Kind::StaleClock,
+                "{kind:?}"
+            );
         }
     }
 }

@@ -21,7 +21,8 @@ use std::time::{Duration, SystemTime};
 
 /// The contract a replay holds a helper to when none is named: this workspace's helper's.
 pub const DEFAULT: &str = "git-credential-codecommit";
-const WORKSPACE_TEXT: &str = include_str!("../../../scenarios/helpers/git-credential-codecommit.toml");
+const WORKSPACE_TEXT: &str =
+    include_str!("../../../scenarios/helpers/git-credential-codecommit.toml");
 
 /// How long one helper call may take (the AWS CLI takes about half a second to start).
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -135,13 +136,21 @@ impl fmt::Display for Behaviour {
 impl Contract {
     /// This workspace's helper's contract, as pinned in the repository.
     pub fn workspace() -> Contract {
-        Contract::parse(WORKSPACE_TEXT, Path::new("scenarios/helpers/git-credential-codecommit.toml"))
-            .unwrap_or_else(|e| unreachable!("the pinned contract is checked by a test: {e}"))
+        Contract::parse(
+            WORKSPACE_TEXT,
+            Path::new("scenarios/helpers/git-credential-codecommit.toml"),
+        )
+        .unwrap_or_else(|e| unreachable!("the pinned contract is checked by a test: {e}"))
     }
 
     pub fn parse(text: &str, file: &Path) -> Result<Contract, String> {
-        toml::from_str(text)
-            .map_err(|e| format!("{}: {}", file.display(), e.to_string().trim().replace('\n', " ")))
+        toml::from_str(text).map_err(|e| {
+            format!(
+                "{}: {}",
+                file.display(),
+                e.to_string().trim().replace('\n', " ")
+            )
+        })
     }
 
     /// A contract by name (`scenarios/helpers/NAME.toml`) or by file.
@@ -150,7 +159,9 @@ impl Contract {
         let file = if as_file.is_file() {
             as_file
         } else {
-            let file = scenarios.join("helpers").join(format!("{name_or_file}.toml"));
+            let file = scenarios
+                .join("helpers")
+                .join(format!("{name_or_file}.toml"));
             if !file.is_file() {
                 return Err(format!(
                     "no contract '{name_or_file}': not a file, and not one of {} in {}",
@@ -184,13 +195,21 @@ impl Contract {
 fn host_cases() -> [(&'static str, &'static str, &'static str); 7] {
     [
         ("codecommit", "https", world::HOST),
-        ("fips", "https", "git-codecommit-fips.us-east-2.amazonaws.com"),
+        (
+            "fips",
+            "https",
+            "git-codecommit-fips.us-east-2.amazonaws.com",
+        ),
         (
             "vpc_endpoint",
             "https",
             "vpce-0123456789abcdef0-abcdefgh.git-codecommit.us-east-2.vpce.amazonaws.com",
         ),
-        ("china", "https", "git-codecommit.cn-north-1.amazonaws.com.cn"),
+        (
+            "china",
+            "https",
+            "git-codecommit.cn-north-1.amazonaws.com.cn",
+        ),
         ("other_https", "https", world::GITHUB_HOST),
         ("look_alike", "https", world::LOOK_ALIKE_HOST),
         ("plain_http", "http", world::HOST),
@@ -297,7 +316,8 @@ impl CheckSandbox {
             ),
         )
         .map_err(|e| format!("contract check sandbox: {e}"))?;
-        std::fs::write(aws.join("config"), "").map_err(|e| format!("contract check sandbox: {e}"))?;
+        std::fs::write(aws.join("config"), "")
+            .map_err(|e| format!("contract check sandbox: {e}"))?;
         Ok(CheckSandbox { dir })
     }
 
@@ -317,10 +337,11 @@ impl CheckSandbox {
             home.join(".aws/none")
         };
         let mut command = Command::new(&helper.program);
-        command
-            .args(args)
-            .env_clear()
-            .envs(helper_env(&home, &credentials_file, &self.dir.path().join("tmp")));
+        command.args(args).env_clear().envs(helper_env(
+            &home,
+            &credentials_file,
+            &self.dir.path().join("tmp"),
+        ));
         if let Some(p) = profile {
             command.env("AWS_PROFILE", p);
         }
@@ -400,7 +421,11 @@ pub fn observe(helper: &HelperUnderTest) -> Result<Observation, String> {
     let at = SystemTime::now();
     let standard = request("https", world::HOST, Some(&repo_path()));
     let with = |shape: &[&str], op: &str| -> Vec<String> {
-        shape.iter().map(|s| (*s).to_owned()).chain([op.to_owned()]).collect()
+        shape
+            .iter()
+            .map(|s| (*s).to_owned())
+            .chain([op.to_owned()])
+            .collect()
     };
     let args = |v: &[String]| -> Vec<String> { v.to_vec() };
     let (aws_cli_get, native_get) = std::thread::scope(|s| {
@@ -432,17 +457,27 @@ pub fn observe(helper: &HelperUnderTest) -> Result<Observation, String> {
     );
     let observation = std::thread::scope(|s| {
         let session = s.spawn(|| call("get", &standard, Some("bob"), true));
-        let without_path = s.spawn(|| call("get", &request("https", world::HOST, None), None, true));
+        let without_path =
+            s.spawn(|| call("get", &request("https", world::HOST, None), None, true));
         let without_credentials = s.spawn(|| call("get", &standard, None, false));
         let store = s.spawn(|| call("store", &stored, None, true));
         let erase = s.spawn(|| call("erase", &stored, None, true));
         let hosts: Vec<(&'static str, Call)> = host_cases()
             .into_iter()
             .map(|(name, protocol, host)| {
-                (name, call("get", &request(protocol, host, Some(&repo_path())), None, true))
+                (
+                    name,
+                    call(
+                        "get",
+                        &request(protocol, host, Some(&repo_path())),
+                        None,
+                        true,
+                    ),
+                )
             })
             .collect();
-        let join = |h: std::thread::ScopedJoinHandle<'_, Call>| h.join().unwrap_or_else(|_| panic_call());
+        let join =
+            |h: std::thread::ScopedJoinHandle<'_, Call>| h.join().unwrap_or_else(|_| panic_call());
         Observation {
             aws_cli_get: aws_cli_get.clone(),
             native_get: native_get.clone(),
@@ -478,9 +513,18 @@ fn judge(call: &Call, host: &str, at: SystemTime) -> Result<String, String> {
     let config = codecommit_mock::Config::from_toml(&world::mock_config())
         .map_err(|e| format!("the standard world: {e}"))?;
     let gate = codecommit_mock::auth::Gate::new(&config);
-    let header = format!("Basic {}", base64_encode(format!("{user}:{password}").as_bytes()));
+    let header = format!(
+        "Basic {}",
+        base64_encode(format!("{user}:{password}").as_bytes())
+    );
     let now = time::OffsetDateTime::from(at);
-    let authn = gate.codecommit(Some(header.as_bytes()), host, &endpoint.region, &repo_path(), now);
+    let authn = gate.codecommit(
+        Some(header.as_bytes()),
+        host,
+        &endpoint.region,
+        &repo_path(),
+        now,
+    );
     authn
         .result
         .map_err(|reason| format!("CodeCommit refuses it: {}", reason.as_str()))
@@ -502,7 +546,9 @@ pub fn rows(contract: &Contract, seen: &Observation) -> Vec<ContractRow> {
             observed,
             outcome: match ok {
                 Ok(()) => Outcome::Pass,
-                Err(why) => Outcome::Fail(format!("contract '{}', {promise}: {why}", contract.name)),
+                Err(why) => {
+                    Outcome::Fail(format!("contract '{}', {promise}: {why}", contract.name))
+                }
             },
         });
     };
@@ -515,11 +561,30 @@ pub fn rows(contract: &Contract, seen: &Observation) -> Vec<ContractRow> {
         let ok = if (does == Does::Answers) == promised {
             Ok(())
         } else {
-            Err(format!("promised it {} `get` in this shape; it {}", if promised { "answers" } else { "does not answer" }, call.describe()))
+            Err(format!(
+                "promised it {} `get` in this shape; it {}",
+                if promised {
+                    "answers"
+                } else {
+                    "does not answer"
+                },
+                call.describe()
+            ))
         };
-        row(promise, answers(promised).to_string().replace("fails", "does not answer"), call.describe(), ok);
+        row(
+            promise,
+            answers(promised)
+                .to_string()
+                .replace("fails", "does not answer"),
+            call.describe(),
+            ok,
+        );
     }
-    let main = if seen.shape.is_empty() { &seen.native_get } else { &seen.aws_cli_get };
+    let main = if seen.shape.is_empty() {
+        &seen.native_get
+    } else {
+        &seen.aws_cli_get
+    };
 
     // Only `key=value` lines: git stops reading at a line without `=` (and warns), so a banner or
     // a prompt on stdout loses the answer. CR LF line ends are fine: git reads them as LF.
@@ -538,7 +603,10 @@ pub fn rows(contract: &Contract, seen: &Observation) -> Vec<ContractRow> {
             .find(|(_, l)| {
                 !l.is_empty()
                     && l.split_once('=').is_none_or(|(k, _)| {
-                        k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || "_[]".contains(c))
+                        k.is_empty()
+                            || !k
+                                .chars()
+                                .all(|c| c.is_ascii_alphanumeric() || "_[]".contains(c))
                     })
             })
             .map(|(n, _)| format!("{what}: line {} of stdout is not key=value", n + 1))
@@ -546,7 +614,9 @@ pub fn rows(contract: &Contract, seen: &Observation) -> Vec<ContractRow> {
     row(
         "output",
         "only key=value lines on stdout".into(),
-        bad_line.clone().unwrap_or_else(|| "only key=value lines".into()),
+        bad_line
+            .clone()
+            .unwrap_or_else(|| "only key=value lines".into()),
         bad_line.map_or(Ok(()), Err),
     );
 
@@ -559,7 +629,9 @@ pub fn rows(contract: &Contract, seen: &Observation) -> Vec<ContractRow> {
         ),
     ] {
         let verdict = judge(call, world::HOST, seen.at);
-        let sent_user = call.get("username").map(|u| u.replace(&world::bob_token(), "[BOB_TOKEN]"));
+        let sent_user = call
+            .get("username")
+            .map(|u| u.replace(&world::bob_token(), "[BOB_TOKEN]"));
         let (observed, ok) = match (&verdict, &sent_user) {
             (Ok(_), Some(u)) if *u == user => ("accepted by CodeCommit's check".to_owned(), Ok(())),
             (Ok(_), other) => (
@@ -623,7 +695,10 @@ pub fn rows(contract: &Contract, seen: &Observation) -> Vec<ContractRow> {
         let does = call.does();
         let mut observed = call.describe();
         let ok = match (promised, does) {
-            (HostAnswer::Answers, Does::Answers) if protocol == "https" && codecommit_mock::host::parse_codecommit(host).is_some() => {
+            (HostAnswer::Answers, Does::Answers)
+                if protocol == "https"
+                    && codecommit_mock::host::parse_codecommit(host).is_some() =>
+            {
                 match judge(call, host, seen.at) {
                     Ok(_) => Ok(()),
                     Err(why) => {
@@ -633,14 +708,26 @@ pub fn rows(contract: &Contract, seen: &Observation) -> Vec<ContractRow> {
                 }
             }
             (HostAnswer::Answers, Does::Answers) | (HostAnswer::Refuses, Does::Refuses) => Ok(()),
-            (p, _) => Err(format!("promised it {p} {protocol}://{host}; it {}", call.describe())),
+            (p, _) => Err(format!(
+                "promised it {p} {protocol}://{host}; it {}",
+                call.describe()
+            )),
         };
-        row(&format!("hosts.{name}"), format!("{promised} {protocol}://{host}"), observed, ok);
+        row(
+            &format!("hosts.{name}"),
+            format!("{promised} {protocol}://{host}"),
+            observed,
+            ok,
+        );
     }
 
     for (promise, call, promised) in [
         ("without_path", &seen.without_path, &contract.without_path),
-        ("without_credentials", &seen.without_credentials, &contract.without_credentials),
+        (
+            "without_credentials",
+            &seen.without_credentials,
+            &contract.without_credentials,
+        ),
     ] {
         let mut why = Vec::new();
         if call.does() != promised.does {
@@ -663,15 +750,27 @@ pub fn rows(contract: &Contract, seen: &Observation) -> Vec<ContractRow> {
             promise,
             promised.to_string(),
             call.describe(),
-            if why.is_empty() { Ok(()) } else { Err(why.join("; ")) },
+            if why.is_empty() {
+                Ok(())
+            } else {
+                Err(why.join("; "))
+            },
         );
     }
 
     let silent = |c: &Call| c.exit == Some(0) && c.stdout.trim().is_empty();
     let observed = format!(
         "store {}, erase {}",
-        if silent(&seen.store) { "silent".to_owned() } else { describe_store(&seen.store) },
-        if silent(&seen.erase) { "silent".to_owned() } else { describe_store(&seen.erase) }
+        if silent(&seen.store) {
+            "silent".to_owned()
+        } else {
+            describe_store(&seen.store)
+        },
+        if silent(&seen.erase) {
+            "silent".to_owned()
+        } else {
+            describe_store(&seen.erase)
+        }
     );
     let is_silent = silent(&seen.store) && silent(&seen.erase);
     row(
@@ -697,7 +796,11 @@ fn describe_store(c: &Call) -> String {
     } else {
         format!(
             "prints {}",
-            c.pairs().iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+            c.pairs()
+                .iter()
+                .map(|(k, _)| *k)
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     }
 }
@@ -710,10 +813,20 @@ impl Observation {
             self.hosts
                 .iter()
                 .find(|(h, _)| *h == n)
-                .map(|(_, c)| if c.does() == Does::Answers { HostAnswer::Answers } else { HostAnswer::Refuses })
+                .map(|(_, c)| {
+                    if c.does() == Does::Answers {
+                        HostAnswer::Answers
+                    } else {
+                        HostAnswer::Refuses
+                    }
+                })
                 .unwrap_or(HostAnswer::Refuses)
         };
-        let main = if self.shape.is_empty() { &self.native_get } else { &self.aws_cli_get };
+        let main = if self.shape.is_empty() {
+            &self.native_get
+        } else {
+            &self.aws_cli_get
+        };
         let behaviour = |c: &Call| Behaviour {
             does: c.does(),
             exit: c.exit,
@@ -752,13 +865,19 @@ mod tests {
     fn the_pinned_contracts_load() {
         let dir = crate::default_scenarios_dir();
         let names = Contract::names(&dir);
-        assert!(names.contains(&"git-credential-codecommit".to_owned()), "{names:?}");
+        assert!(
+            names.contains(&"git-credential-codecommit".to_owned()),
+            "{names:?}"
+        );
         assert!(names.contains(&"aws-cli-v1".to_owned()), "{names:?}");
         for name in names {
             let c = Contract::load(&name, &dir).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(c.name, name, "a contract's name is its file's");
         }
-        assert_eq!(Contract::workspace(), Contract::load(DEFAULT, &dir).expect("loads"));
+        assert_eq!(
+            Contract::workspace(),
+            Contract::load(DEFAULT, &dir).expect("loads")
+        );
     }
 
     #[test]
@@ -787,12 +906,21 @@ mod tests {
 
     #[test]
     fn a_call_is_an_answer_a_refusal_or_a_failure() {
-        assert_eq!(call(Some(0), "username=a\npassword=b\n").does(), Does::Answers);
-        assert_eq!(call(Some(0), "username=a\r\npassword=b\r\n").does(), Does::Answers);
+        assert_eq!(
+            call(Some(0), "username=a\npassword=b\n").does(),
+            Does::Answers
+        );
+        assert_eq!(
+            call(Some(0), "username=a\r\npassword=b\r\n").does(),
+            Does::Answers
+        );
         assert_eq!(call(Some(0), "").does(), Does::Refuses);
         assert_eq!(call(Some(0), "\n").does(), Does::Refuses);
         assert_eq!(call(Some(0), "username=a\n").does(), Does::Fails);
-        assert_eq!(call(Some(1), "username=a\npassword=b\n").does(), Does::Fails);
+        assert_eq!(
+            call(Some(1), "username=a\npassword=b\n").does(),
+            Does::Fails
+        );
         assert_eq!(call(None, "").does(), Does::Fails);
     }
 }

@@ -145,7 +145,11 @@ mod tests {
             Duration::from_secs(1),
         )
         .expect_err("cannot start");
-        assert!(e.to_string().starts_with("cannot start /nonexistent/program"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("cannot start /nonexistent/program"),
+            "{e}"
+        );
     }
 
     #[test]

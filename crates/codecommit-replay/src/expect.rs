@@ -441,7 +441,10 @@ mod tests {
         let m = compare(&e, &got(0, "fatal: nope\n")).expect("exit differs");
         assert_eq!(m, "exit 0, expected 128 (stderr: fatal: nope)");
         let m = compare(&e, &got(128, "second\nfirst\n")).expect("out of order");
-        assert!(m.starts_with("stderr lacks re:\"sec.nd\" (in order)"), "{m}");
+        assert!(
+            m.starts_with("stderr lacks re:\"sec.nd\" (in order)"),
+            "{m}"
+        );
         let m = compare(&e, &got(128, "first\n")).expect("missing line");
         assert!(m.contains("stderr lacks"), "{m}");
     }
@@ -463,7 +466,8 @@ mod tests {
         assert_eq!(compare(&e, &ok), None);
         for (change, wanted) in [
             (
-                Box::new(|s: &mut StepResult| s.stdout = "b\n".into()) as Box<dyn Fn(&mut StepResult)>,
+                Box::new(|s: &mut StepResult| s.stdout = "b\n".into())
+                    as Box<dyn Fn(&mut StepResult)>,
                 "stdout",
             ),
             (Box::new(|s: &mut StepResult| s.prompts.clear()), "prompts"),
@@ -499,14 +503,29 @@ mod tests {
     #[test]
     fn bad_vocabulary_fails_when_loaded() {
         for (text, wanted) in [
-            ("exit = 0\nstderr = [\"{nosuch}\"]", "unknown placeholder {nosuch}"),
+            (
+                "exit = 0\nstderr = [\"{nosuch}\"]",
+                "unknown placeholder {nosuch}",
+            ),
             ("exit = 0\nprompts = [\"{url\"]", ""),
             ("exit = 0\nstderr = [\"re: (\"]", "bad regular expression"),
-            ("exit = 0\nhelpers = [\"aws fetch\"]", "is not `NAME get|store|erase`"),
-            ("exit = 0\nmock = [\"OK\"]", "does not start with an HTTP status"),
+            (
+                "exit = 0\nhelpers = [\"aws fetch\"]",
+                "is not `NAME get|store|erase`",
+            ),
+            (
+                "exit = 0\nmock = [\"OK\"]",
+                "does not start with an HTTP status",
+            ),
             ("exit = 0\nmock = [\"403 expird\"]", "403 expird"),
-            ("exit = 0\nwhen = { helper = { expiry = \"yes\" } }", "expiry"),
-            ("exit = 0\nwhen = { helper = { look_alike = \"leaks\" } }", "leaks"),
+            (
+                "exit = 0\nwhen = { helper = { expiry = \"yes\" } }",
+                "expiry",
+            ),
+            (
+                "exit = 0\nwhen = { helper = { look_alike = \"leaks\" } }",
+                "leaks",
+            ),
         ] {
             match toml::from_str::<Expect>(text) {
                 Ok(_) if wanted.is_empty() => {}

@@ -239,7 +239,11 @@ fn replay_command(args: ReplayArgs) -> Result<bool, String> {
         eprintln!(
             "{pass} passed, {fail} failed, {skip} skipped in {:.1} s{}",
             started.elapsed().as_secs_f64(),
-            if report.gates() { "" } else { " (survey: gates nothing)" }
+            if report.gates() {
+                ""
+            } else {
+                " (survey: gates nothing)"
+            }
         );
     }
     Ok(fail == 0 || !report.gates())
@@ -263,7 +267,12 @@ fn contract_command(
     let rows = contract::rows(&contract, &contract::observe(&helper)?);
     println!("{} held to the contract '{}':", helper.name, contract.name);
     for row in &rows {
-        println!("{:<4} {:<24} {}", row.outcome.mark(), row.promise, row.observed);
+        println!(
+            "{:<4} {:<24} {}",
+            row.outcome.mark(),
+            row.promise,
+            row.observed
+        );
         if let codecommit_replay::result::Outcome::Fail(why) = &row.outcome {
             println!("     {why}");
         }

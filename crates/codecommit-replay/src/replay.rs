@@ -1,9 +1,9 @@
 //! A whole replay: the helper's contract checked first, then every scenario × every git on a
 //! few worker threads, with progress on stderr.
 
+use crate::contract::{self, Contract};
 use crate::gits::Git;
 use crate::helper::HelperUnderTest;
-use crate::contract::{self, Contract};
 use crate::result::{Report, RunResult};
 use crate::run::VariantRun;
 use crate::sandbox::Tools;

@@ -16,7 +16,10 @@ pub enum Format {
 /// A whole report in one format. (Contract rows first, then the scenarios.)
 pub fn render(format: Format, report: &crate::result::Report, scenarios: &[Scenario]) -> String {
     let header = match &report.contract {
-        Some(c) => format!("Helper under test: {}, held to the contract '{c}'.\n", report.helper),
+        Some(c) => format!(
+            "Helper under test: {}, held to the contract '{c}'.\n",
+            report.helper
+        ),
         None => format!(
             "Helper under test: {}. Survey run: no contract, so this documents what the helper does and gates nothing.\n",
             report.helper
@@ -24,7 +27,14 @@ pub fn render(format: Format, report: &crate::result::Report, scenarios: &[Scena
     };
     let mut rows = String::new();
     for r in &report.contract_rows {
-        let _ = writeln!(rows, "{} {}: promised {}; observed {}", r.outcome.mark(), r.promise, r.promised, r.observed);
+        let _ = writeln!(
+            rows,
+            "{} {}: promised {}; observed {}",
+            r.outcome.mark(),
+            r.promise,
+            r.promised,
+            r.observed
+        );
     }
     match format {
         Format::Table => format!("{header}\n{rows}\n{}", table(&report.results)),

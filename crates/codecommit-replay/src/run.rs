@@ -210,8 +210,7 @@ impl Session<'_> {
         for (k, v) in &step.env {
             command.env(k, world::expand(v, &extra)?);
         }
-        let finished =
-            exec::run(command, None, STEP_TIMEOUT).map_err(|e| e.to_string())?;
+        let finished = exec::run(command, None, STEP_TIMEOUT).map_err(|e| e.to_string())?;
         result.exit = Some(finished.exit);
         result.stdout = self.normalizer.text(&finished.stdout_text());
         result.stderr = self.normalizer.text(&finished.stderr_text());
@@ -220,9 +219,15 @@ impl Session<'_> {
             .iter()
             .map(|c| format!("{} {}", c.helper, c.operation))
             .collect();
-        result.helper_transcript = calls.iter().map(|c| self.normalizer.helper_call(c)).collect();
+        result.helper_transcript = calls
+            .iter()
+            .map(|c| self.normalizer.helper_call(c))
+            .collect();
         let prompts: Vec<Prompt> = read_lines(&prompts_file, prompts_before);
-        result.prompts = prompts.iter().map(|p| self.normalizer.text(&p.prompt)).collect();
+        result.prompts = prompts
+            .iter()
+            .map(|p| self.normalizer.text(&p.prompt))
+            .collect();
         let log = mock.log();
         result.mock = collapse(log.iter().map(|e| match e.reason {
             Some(reason) => format!("{} {}", e.status, reason.as_str()),

@@ -146,10 +146,19 @@ impl Sandbox {
         let extra = self.placeholders();
         let expand = |text: &str| world::expand(text, &extra).map_err(SandboxError::Setup);
         let files = [
-            (self.file(ConfigFile::SystemGitconfig), &setup.system_gitconfig),
-            (self.file(ConfigFile::GlobalGitconfig), &setup.global_gitconfig),
+            (
+                self.file(ConfigFile::SystemGitconfig),
+                &setup.system_gitconfig,
+            ),
+            (
+                self.file(ConfigFile::GlobalGitconfig),
+                &setup.global_gitconfig,
+            ),
             (self.file(ConfigFile::AwsConfig), &setup.aws_config),
-            (self.file(ConfigFile::AwsCredentials), &setup.aws_credentials),
+            (
+                self.file(ConfigFile::AwsCredentials),
+                &setup.aws_credentials,
+            ),
         ];
         for (path, text) in files {
             std::fs::write(&path, expand(text)?).map_err(io(&path))?;

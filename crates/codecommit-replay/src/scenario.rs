@@ -264,7 +264,9 @@ impl Scenario {
                 && step.forget.is_none()
                 && step.write.is_none()
             {
-                return Err(step_error("does nothing (no git, advance, forget or write)".into()));
+                return Err(step_error(
+                    "does nothing (no git, advance, forget or write)".into(),
+                ));
             }
         }
         if scenario.steps.is_empty() {

@@ -1,13 +1,14 @@
 //! Every scenario, every git, the helpers under test: each variant must come out as its file
 //! says, and the transcripts of this workspace's helper must match their snapshots.
 use super::support::{gits, scenarios, tools, workspace_helper};
+use codecommit_replay::contract::Contract;
 use codecommit_replay::helper::HelperUnderTest;
 use codecommit_replay::replay::{Plan, replay};
-use codecommit_replay::result::{Outcome, RunResult};
+use codecommit_replay::result::{Outcome, Report, RunResult};
 use codecommit_testkit::require_tool;
 use std::fmt::Write;
 
-fn replay_all(helper: &HelperUnderTest) -> Vec<RunResult> {
+fn replay_all(helper: &HelperUnderTest, contract: &Contract) -> Report {
     let scenarios = scenarios();
     let gits = gits();
     let tools = tools();
@@ -15,6 +16,7 @@ fn replay_all(helper: &HelperUnderTest) -> Vec<RunResult> {
         scenarios: &scenarios,
         gits: &gits,
         helper,
+        contract: Some(contract),
         tools: &tools,
         jobs: 4,
         keep: false,
@@ -23,7 +25,21 @@ fn replay_all(helper: &HelperUnderTest) -> Vec<RunResult> {
     replay(&plan).expect("the replay runs")
 }
 
-fn assert_all_pass(results: &[RunResult]) {
+fn assert_all_pass(report: &Report) {
+    let broken: Vec<String> = report
+        .contract_rows
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            Outcome::Fail(why) => Some(why.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        broken.is_empty(),
+        "the helper breaks its contract:\n{}",
+        broken.join("\n")
+    );
+    let results = &report.results;
     let failures: Vec<String> = results
         .iter()
         .filter_map(|r| match &r.outcome {
@@ -85,8 +101,11 @@ fn transcript(results: &[&RunResult]) -> String {
 #[test]
 fn every_scenario_with_the_workspace_helper() {
     let helper = workspace_helper();
-    let results = replay_all(&helper);
-    assert_all_pass(&results);
+    let report = replay_all(&helper, &Contract::workspace());
+    assert_all_pass(&report);
+    // This helper refuses every host but CodeCommit's: nothing may leak anywhere.
+    assert_eq!(report.findings(), Vec::new());
+    let results = report.results;
     let snapshots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/replay/snapshots");
     for scenario in scenarios() {
         for git in gits() {
@@ -120,19 +139,16 @@ fn every_scenario_with_the_aws_cli_helper() {
     let Some(aws) = require_tool("aws", "CODECOMMIT_TEST_AWS") else {
         return;
     };
-    let helper = match HelperUnderTest::probe(&aws) {
-        Ok(helper) => helper,
-        // A pyenv shim or a wrapper that needs the user's environment cannot run in a sandbox.
-        Err(e) => {
-            assert!(!codecommit_testkit::strict(), "{e}");
-            eprintln!("skipped: {e}");
-            return;
-        }
-    };
+    let contract = Contract::load("aws-cli-v1", &codecommit_replay::default_scenarios_dir())
+        .expect("the AWS CLI's contract loads");
+    let helper = HelperUnderTest::new(&aws, contract.shapes.native).expect("the AWS CLI is there");
+    let report = replay_all(&helper, &contract);
+    assert_all_pass(&report);
+    // Its contract allows answering look-alike hosts and plain http: what leaked is recorded.
+    let findings = report.findings();
     assert!(
-        !helper.expiry,
-        "the AWS CLI started printing password_expiry_utc: update the scenarios' expectations"
+        findings.iter().any(|f| f.exposed.contains("evil.example"))
+            && findings.iter().any(|f| f.exposed.contains("(http)")),
+        "the AWS CLI's leaks are not in the report's findings: {findings:#?}"
     );
-    assert!(!helper.native_shape);
-    assert_all_pass(&replay_all(&helper));
 }

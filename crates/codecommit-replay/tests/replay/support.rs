@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 pub const STANDIN: &str = env!("CARGO_BIN_EXE_codecommit-standin");
 pub const REPLAY: &str = env!("CARGO_BIN_EXE_codecommit-replay");
+pub const CANARY: &str = env!("CARGO_BIN_EXE_codecommit-canary");
 
 pub fn scenarios() -> Vec<Scenario> {
     Scenario::load_dir(&codecommit_replay::default_scenarios_dir()).expect("the scenarios load")
@@ -39,5 +40,5 @@ pub fn workspace_helper() -> HelperUnderTest {
         "git-credential-codecommit",
     )
     .expect("git-credential-codecommit is built");
-    HelperUnderTest::probe(&path).expect("the workspace helper answers its probe")
+    HelperUnderTest::new(&path, true).expect("the workspace helper is there")
 }

@@ -1,0 +1,138 @@
+//! Every canary (a helper broken in one realistic way) is caught, by exactly the contract rows
+//! and by the scenarios `canary::CANARIES` names; the unbroken helper and one that answers in
+//! CR LF pass everything. This is what shows that the replay gates a helper change instead of
+//! adapting to it.
+use super::support::{CANARY, gits, scenarios, tools, workspace_helper};
+use codecommit_replay::canary::{self, CANARIES};
+use codecommit_replay::contract::{self, Contract};
+use codecommit_replay::helper::HelperUnderTest;
+use codecommit_replay::replay::{Plan, replay};
+use codecommit_replay::result::{Outcome, Report};
+use std::collections::BTreeSet;
+
+fn canary_helper(name: &str, dir: &std::path::Path) -> HelperUnderTest {
+    let real = workspace_helper().program;
+    let script = canary::install(dir, std::path::Path::new(CANARY), &real, name)
+        .expect("the canary script is written");
+    HelperUnderTest::new(&script, Contract::workspace().shapes.native).expect("the canary runs")
+}
+
+/// The newest git on the machine, and the scenarios named (all of them for an empty list).
+fn replay_with(helper: &HelperUnderTest, only: &[&str]) -> Report {
+    let mut all = scenarios();
+    if !only.is_empty() {
+        all.retain(|s| only.contains(&s.name.as_str()));
+        assert_eq!(
+            all.len(),
+            only.len(),
+            "a canary names a scenario that does not exist: {only:?}"
+        );
+    }
+    let mut gits = gits();
+    gits.sort_by_key(|g| g.version);
+    let newest = vec![gits.pop().expect("a git")];
+    let tools = tools();
+    let contract = Contract::workspace();
+    let plan = Plan {
+        scenarios: &all,
+        gits: &newest,
+        helper,
+        contract: Some(&contract),
+        tools: &tools,
+        jobs: 4,
+        keep: false,
+        progress: false,
+    };
+    replay(&plan).expect("the replay runs")
+}
+
+fn check(name: &str) {
+    let spec = CANARIES
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no canary {name}"));
+    let dir = tempfile::tempdir().expect("a directory for the canary");
+    let helper = canary_helper(name, dir.path());
+    let contract = Contract::workspace();
+    let rows = contract::rows(&contract, &contract::observe(&helper).expect("observed"));
+    let failed: BTreeSet<&str> = rows
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Fail(_)))
+        .map(|r| r.promise.as_str())
+        .collect();
+    let wanted: BTreeSet<&str> = spec.rows.iter().copied().collect();
+    assert_eq!(
+        failed, wanted,
+        "canary {name} ({}): the contract rows that failed are not the ones that must catch it:\n{rows:#?}",
+        spec.what
+    );
+    if spec.rows.is_empty() {
+        // Must pass: the whole replay, every scenario, the newest git.
+        let report = replay_with(&helper, &[]);
+        let failures: Vec<String> = report
+            .results
+            .iter()
+            .filter_map(|r| match &r.outcome {
+                Outcome::Fail(why) => Some(format!("{} / {}: {why}", r.scenario, r.variant)),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            failures.is_empty(),
+            "canary {name} must pass, but:\n{}",
+            failures.join("\n")
+        );
+        return;
+    }
+    if spec.scenarios.is_empty() {
+        return;
+    }
+    let report = replay_with(&helper, spec.scenarios);
+    for scenario in spec.scenarios {
+        assert!(
+            report
+                .results
+                .iter()
+                .any(|r| r.scenario == *scenario && matches!(r.outcome, Outcome::Fail(_))),
+            "canary {name} ({}) got through every variant of the scenario {scenario}:\n{:#?}",
+            spec.what,
+            report
+                .results
+                .iter()
+                .filter(|r| r.scenario == *scenario)
+                .map(|r| (&r.variant, &r.outcome))
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
+macro_rules! canaries {
+    ($($test:ident => $name:literal),* $(,)?) => {
+        $(#[test] fn $test() { check($name); })*
+
+        #[test]
+        fn every_canary_has_a_test() {
+            let tested: BTreeSet<&str> = [$($name),*].into_iter().collect();
+            let all: BTreeSet<&str> = CANARIES.iter().map(|c| c.name).collect();
+            assert_eq!(tested, all);
+        }
+    };
+}
+
+canaries! {
+    unbroken => "unbroken",
+    crlf => "crlf",
+    no_expiry => "no-expiry",
+    lying_expiry => "lying-expiry",
+    any_host => "any-host",
+    plain_http => "plain-http",
+    bad_signature => "bad-signature",
+    wrong_region => "wrong-region",
+    wrong_path => "wrong-path",
+    no_session_token => "no-session-token",
+    stale_clock => "stale-clock",
+    banner => "banner",
+    empty_answer => "empty-answer",
+    answers_store => "answers-store",
+    no_native_shape => "no-native-shape",
+}
