@@ -36,6 +36,9 @@ pub struct Config {
     /// Faults in force at start; all of them can be changed at run time.
     #[serde(default)]
     pub faults: FaultsConfig,
+    /// The mock's clock at start (changed at run time through [`crate::Clock`]).
+    #[serde(default)]
+    pub clock: ClockConfig,
     /// Size and time limits.
     #[serde(default)]
     pub limits: Limits,
@@ -181,9 +184,19 @@ pub struct FaultsConfig {
     pub drop_connections: bool,
     #[serde(default)]
     pub latency_ms: u64,
-    /// Signed seconds added to the mock's clock.
+    /// Moved to `[clock] offset_secs` (the clock is not a fault: `Faults::clear` leaves it alone).
+    /// Still read, so that an old file gets an error naming the new place.
     #[serde(default)]
-    pub clock_offset_secs: i64,
+    clock_offset_secs: Option<i64>,
+}
+
+/// The mock's clock when it starts.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockConfig {
+    /// Signed seconds added to the system clock: `1200` makes the mock live 20 minutes ahead.
+    #[serde(default)]
+    pub offset_secs: i64,
 }
 
 /// Limits that keep bad input from hanging or exhausting the mock.
@@ -243,6 +256,8 @@ pub enum ConfigError {
     StaticHost { host: String, reason: String },
     #[error("foreign host {host:?}: {reason}")]
     ForeignHost { host: String, reason: String },
+    #[error("`[faults] clock_offset_secs` has moved: write `[clock]` with `offset_secs = {0}`")]
+    ClockMoved(i64),
 }
 
 impl Config {
@@ -264,6 +279,9 @@ impl Config {
 
     /// Checks references between tables and names against CodeCommit's rules.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(offset) = self.faults.clock_offset_secs {
+            return Err(ConfigError::ClockMoved(offset));
+        }
         let mut names = std::collections::HashSet::new();
         let mut keys = std::collections::HashSet::new();
         for identity in &self.identities {

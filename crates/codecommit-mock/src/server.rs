@@ -62,7 +62,7 @@ impl State {
             gate: Gate::new(config),
             store,
             backend,
-            clock: Clock::new(config.faults.clock_offset_secs),
+            clock: Clock::new(config.clock.offset_secs),
             faults: Faults::from_config(&config.faults),
             log,
             limits: config.limits.clone(),
