@@ -24,7 +24,7 @@ use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 
 use crate::config::{Config, Identity, StaticHost};
-use crate::log::Reason;
+use crate::log::{Exposed, Reason};
 use crate::sigv4::SignedPassword;
 
 /// How far a password's timestamp may be from the mock's clock, either way.
@@ -217,6 +217,96 @@ impl Gate {
             Authn::fail(Some(&user), Reason::BadCredentials)
         }
     }
+}
+
+/// What a request to a foreign host or over plain http carried, safe to log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exposure {
+    /// The user name sent, up to its first `%` (an access key id without its session token).
+    pub user: Option<String>,
+    /// What the credentials exposed, by shape (see [`exposed`]).
+    pub exposed: Vec<Exposed>,
+    /// `no_credentials` without `Authorization` (401, so git asks its helpers), else `refused`.
+    pub reason: Reason,
+}
+
+/// Judges a request to a server that only wants to see what a helper hands over: a foreign host
+/// (`refused` = `foreign_host`) or any host over plain http (`plain_http`). Never keeps the
+/// password, the token or the signature.
+pub fn exposure(authorization: Option<&[u8]>, refused: Reason) -> Exposure {
+    let Some(header) = authorization else {
+        return Exposure {
+            user: None,
+            exposed: Vec::new(),
+            reason: Reason::NoCredentials,
+        };
+    };
+    let (user, exposed) = match parse_basic(header) {
+        Some((user, password)) => {
+            let shown = user.split('%').next().unwrap_or_default();
+            let shown = (!shown.is_empty()).then(|| shown.to_owned());
+            (shown, exposed(&user, &password))
+        }
+        // Not Basic: nothing to classify, still a refusal.
+        None => (None, Vec::new()),
+    };
+    Exposure {
+        user,
+        exposed,
+        reason: refused,
+    }
+}
+
+/// Length of an AWS access key id: `AKIA` or `ASIA` and 16 upper-case letters or digits.
+const KEY_ID_LEN: usize = 20;
+
+/// What a Basic user name and password expose, by shape:
+/// - user name starting with `(AKIA|ASIA)[A-Z0-9]{16}` → `access_key_id`, and when `%` and a
+///   non-empty token follow the key id → `session_token` too;
+/// - password `\d{8}T\d{6}Z[0-9a-f]{64}` → `codecommit_password`, any other non-empty one →
+///   `other_password`.
+pub fn exposed(user: &str, password: &str) -> Vec<Exposed> {
+    let mut out = Vec::new();
+    if starts_with_key_id(user) {
+        out.push(Exposed::AccessKeyId);
+        // The first 20 bytes are ASCII, so 20 is a character boundary.
+        if user[KEY_ID_LEN..]
+            .strip_prefix('%')
+            .is_some_and(|token| !token.is_empty())
+        {
+            out.push(Exposed::SessionToken);
+        }
+    }
+    if is_codecommit_password(password) {
+        out.push(Exposed::CodecommitPassword);
+    } else if !password.is_empty() {
+        out.push(Exposed::OtherPassword);
+    }
+    out
+}
+
+fn starts_with_key_id(user: &str) -> bool {
+    let b = user.as_bytes();
+    b.len() >= KEY_ID_LEN
+        && (b.starts_with(b"AKIA") || b.starts_with(b"ASIA"))
+        && b[4..KEY_ID_LEN]
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+/// `YYYYMMDDTHHMMSSZ` and 64 lower-case hex digits, by shape only (no calendar check: a leak is
+/// a leak even with a nonsense date).
+fn is_codecommit_password(password: &str) -> bool {
+    let b = password.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    b.len() == 80
+        && digits(0..8)
+        && b[8] == b'T'
+        && digits(9..15)
+        && b[15] == b'Z'
+        && b[16..]
+            .iter()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
 }
 
 /// Splits `Basic <base64(user:password)>`; `None` for anything else.
@@ -434,5 +524,101 @@ mod tests {
         assert_eq!(none.result, Err(Reason::NoCredentials));
         let bad = gate().codecommit(Some(b"Basic ###"), HOST, "us-east-2", "v1/repos/R", now);
         assert_eq!(bad.result, Err(Reason::MalformedAuthorization));
+    }
+
+    const KEY: &str = "AKIAIOSFODNN7EXAMPLE";
+    const CC_PASSWORD: &str =
+        "20171224T115320Zb6df2d758a8023b2f000a546417007b65494f3ce8ad0300fd45fcfa173f1959a";
+
+    #[test]
+    fn what_credentials_expose() {
+        use Exposed::*;
+        assert_eq!(exposed(KEY, CC_PASSWORD), [AccessKeyId, CodecommitPassword]);
+        assert_eq!(
+            exposed("ASIAIOSFODNN7EXAMPLE%IQoJb3JpZ2luX2Vj/+=", CC_PASSWORD),
+            [AccessKeyId, SessionToken, CodecommitPassword]
+        );
+        // The key id is a prefix: what follows it without `%` is not a token.
+        assert_eq!(
+            exposed("AKIAIOSFODNN7EXAMPLEX", "x"),
+            [AccessKeyId, OtherPassword]
+        );
+        assert_eq!(exposed("AKIAIOSFODNN7EXAMPLE%", ""), [AccessKeyId]);
+        assert_eq!(exposed("AKIAIOSFODNN7EXAMPLE-%t", ""), [AccessKeyId]);
+        // Not a key id: too short, wrong prefix, lower case, punctuation at either end.
+        for user in [
+            "AKIAIOSFODNN7EXAMPL",
+            "AKIDIOSFODNN7EXAMPLE",
+            "AGPAIOSFODNN7EXAMPLE",
+            "akiaIOSFODNN7EXAMPLE",
+            "AKIAiosfodnn7example",
+            "AKIAIOSFODNN7EXAMPL-",
+            "AKIA-IOSFODNN7EXAMPLE",
+            "AKIA_IOSFODNN7EXAMPL",
+            "octocat",
+            "",
+        ] {
+            assert_eq!(exposed(user, "pw"), [OtherPassword], "{user}");
+        }
+        assert_eq!(exposed("octocat", ""), []);
+        // Password shape, one position at a time.
+        let mut not_codecommit = vec![
+            CC_PASSWORD[..79].to_owned(),
+            format!("{CC_PASSWORD}0"),
+            CC_PASSWORD.replacen('T', "t", 1),
+            CC_PASSWORD.replacen('Z', "z", 1),
+            CC_PASSWORD.replace("b6df", "B6DF"),
+            CC_PASSWORD.replace("b6df", "g6df"),
+        ];
+        for i in (0..8).chain(9..15) {
+            let mut p = CC_PASSWORD.as_bytes().to_vec();
+            p[i] = b'x';
+            not_codecommit.push(String::from_utf8(p).expect("ascii"));
+        }
+        for p in &not_codecommit {
+            assert_eq!(exposed("u", p), [OtherPassword], "{p}");
+        }
+        // A nonsense date is still the shape of a signed password.
+        let month_13 = CC_PASSWORD.replacen("1224", "1332", 1);
+        assert_eq!(exposed("u", &month_13), [CodecommitPassword]);
+    }
+
+    #[test]
+    fn exposure_keeps_no_secret() {
+        let header = basic(&format!("{KEY}%the-token"), CC_PASSWORD);
+        let seen = exposure(Some(&header), Reason::PlainHttp);
+        assert_eq!(
+            seen,
+            Exposure {
+                user: Some(KEY.into()),
+                exposed: vec![
+                    Exposed::AccessKeyId,
+                    Exposed::SessionToken,
+                    Exposed::CodecommitPassword
+                ],
+                reason: Reason::PlainHttp,
+            }
+        );
+        assert_eq!(
+            exposure(None, Reason::ForeignHost),
+            Exposure {
+                user: None,
+                exposed: vec![],
+                reason: Reason::NoCredentials
+            }
+        );
+        assert_eq!(
+            exposure(Some(b"Bearer t"), Reason::ForeignHost),
+            Exposure {
+                user: None,
+                exposed: vec![],
+                reason: Reason::ForeignHost
+            }
+        );
+        let empty_user = exposure(Some(&basic("%tok", "pw")), Reason::ForeignHost);
+        assert_eq!(
+            (empty_user.user, empty_user.exposed),
+            (None, vec![Exposed::OtherPassword])
+        );
     }
 }

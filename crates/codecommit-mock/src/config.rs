@@ -26,12 +26,19 @@ pub struct Config {
     /// Hosts that are not CodeCommit (a `github.com` stand-in) with one static user each.
     #[serde(default, rename = "static_host")]
     pub static_hosts: Vec<StaticHost>,
+    /// Hosts that are not CodeCommit and serve nothing: they ask for credentials and record
+    /// what a helper hands over (see [`ForeignHost`]).
+    #[serde(default, rename = "foreign_host")]
+    pub foreign_hosts: Vec<ForeignHost>,
     /// What an anonymous request is told.
     #[serde(default)]
     pub challenges: Challenges,
     /// Faults in force at start; all of them can be changed at run time.
     #[serde(default)]
     pub faults: FaultsConfig,
+    /// The mock's clock at start (changed at run time through [`crate::Clock`]).
+    #[serde(default)]
+    pub clock: ClockConfig,
     /// Size and time limits.
     #[serde(default)]
     pub limits: Limits,
@@ -132,6 +139,18 @@ impl std::fmt::Debug for StaticHost {
     }
 }
 
+/// A host that is neither CodeCommit nor a static host, and serves no repository: every request
+/// without `Authorization` gets 401 with the configured challenges (so git asks its helpers),
+/// every request with it 403 `foreign_host`, and the log records what the credentials exposed
+/// ([`crate::log::Exposed`]). It stands for a server a helper must never hand AWS credentials
+/// to: `github.com`, or a look-alike such as `git-codecommit.us-east-2.amazonaws.com.evil.example`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForeignHost {
+    /// A DNS name (case-insensitive), e.g. `git.example.com`.
+    pub host: String,
+}
+
 /// The `WWW-Authenticate` headers of a 401, one header per entry, in order.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -165,9 +184,19 @@ pub struct FaultsConfig {
     pub drop_connections: bool,
     #[serde(default)]
     pub latency_ms: u64,
-    /// Signed seconds added to the mock's clock.
+    /// Moved to `[clock] offset_secs` (the clock is not a fault: `Faults::clear` leaves it alone).
+    /// Still read, so that an old file gets an error naming the new place.
     #[serde(default)]
-    pub clock_offset_secs: i64,
+    clock_offset_secs: Option<i64>,
+}
+
+/// The mock's clock when it starts.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockConfig {
+    /// Signed seconds added to the system clock: `1200` makes the mock live 20 minutes ahead.
+    #[serde(default)]
+    pub offset_secs: i64,
 }
 
 /// Limits that keep bad input from hanging or exhausting the mock.
@@ -225,6 +254,10 @@ pub enum ConfigError {
     Duplicate { what: &'static str, value: String },
     #[error("static host {host:?}: {reason}")]
     StaticHost { host: String, reason: String },
+    #[error("foreign host {host:?}: {reason}")]
+    ForeignHost { host: String, reason: String },
+    #[error("`[faults] clock_offset_secs` has moved: write `[clock]` with `offset_secs = {0}`")]
+    ClockMoved(i64),
 }
 
 impl Config {
@@ -246,6 +279,9 @@ impl Config {
 
     /// Checks references between tables and names against CodeCommit's rules.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(offset) = self.faults.clock_offset_secs {
+            return Err(ConfigError::ClockMoved(offset));
+        }
         let mut names = std::collections::HashSet::new();
         let mut keys = std::collections::HashSet::new();
         for identity in &self.identities {
@@ -320,13 +356,10 @@ impl Config {
                     "is a CodeCommit host; declare [[repository]] entries instead",
                 ));
             }
-            if h.host.is_empty()
-                || !h
-                    .host
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
-            {
-                return Err(bad("is not a host name"));
+            if !crate::host::is_dns_name(&h.host) {
+                return Err(bad(
+                    "is not a host name (labels of letters, digits and `-`, joined by `.`)",
+                ));
             }
             if !(400..=599).contains(&h.failure_status) {
                 return Err(bad("failure_status must be a 4xx or 5xx status"));
@@ -334,6 +367,40 @@ impl Config {
             for path in &h.repositories {
                 repo::StaticRepoPath::parse(path)
                     .map_err(|e| bad(&format!("repository {path:?}: {e}")))?;
+            }
+        }
+        let statics: std::collections::HashSet<String> = self
+            .static_hosts
+            .iter()
+            .map(|h| h.host.to_ascii_lowercase())
+            .collect();
+        let mut foreign = std::collections::HashSet::new();
+        for h in &self.foreign_hosts {
+            let bad = |reason: &str| ConfigError::ForeignHost {
+                host: h.host.clone(),
+                reason: reason.into(),
+            };
+            let host = h.host.to_ascii_lowercase();
+            if !crate::host::is_dns_name(&host) {
+                return Err(bad(
+                    "is not a host name (labels of letters, digits and `-`, joined by `.`)",
+                ));
+            }
+            if crate::host::parse_codecommit(&host).is_some() {
+                return Err(bad(
+                    "is a CodeCommit host; a foreign host stands for a server that is not CodeCommit",
+                ));
+            }
+            if statics.contains(&host) {
+                return Err(bad(
+                    "is also a [[static_host]]; a host is either static (serves repositories) or foreign",
+                ));
+            }
+            if !foreign.insert(host) {
+                return Err(ConfigError::Duplicate {
+                    what: "foreign_host",
+                    value: h.host.clone(),
+                });
             }
         }
         Ok(())

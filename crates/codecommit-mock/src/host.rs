@@ -56,6 +56,22 @@ pub fn parse_codecommit(host: &str) -> Option<CodeCommitHost> {
     })
 }
 
+/// True for a DNS host name a certificate can carry: 1 to 253 bytes, labels of 1 to 63 ASCII
+/// letters, digits and `-`, not starting or ending with `-` (RFC 1123). No `_`, no spaces, no
+/// trailing dot, no IP literal in brackets.
+pub fn is_dns_name(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 253 && name.split('.').all(is_dns_label)
+}
+
+fn is_dns_label(label: &str) -> bool {
+    let b = label.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+        && !label.starts_with('-')
+        && !label.ends_with('-')
+}
+
 /// Splits `host[:port]` (as in a CONNECT line or a `Host` header) and returns the host part.
 /// IPv6 literals are not CodeCommit hosts and are returned unchanged in brackets.
 pub fn strip_port(authority: &str) -> &str {

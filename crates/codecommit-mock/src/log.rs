@@ -7,10 +7,11 @@ use std::collections::VecDeque;
 use std::io::Write;
 use std::sync::Mutex;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-/// Why a request did not succeed. Enumerable, so a scenario can assert the exact cause.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+/// Why a request did not succeed. Enumerable, so a scenario can assert the exact cause; scenario
+/// files name it in snake_case (`"signature_mismatch"`), checked when they are loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     /// No `Authorization` header: 401 with the configured challenges.
@@ -67,12 +68,108 @@ pub enum Reason {
     BodyError,
     /// CONNECT to a host the mock does not serve (nothing ever leaves the machine).
     HostNotServed,
-    /// A proxy request that is not a well-formed CONNECT.
+    /// A proxy request that is neither a well-formed CONNECT nor an absolute-form `http://` request.
     BadProxyRequest,
+    /// A `[[foreign_host]]` (not CodeCommit, serves nothing) was sent credentials: 403. What they
+    /// exposed is in [`LogEntry::exposed`].
+    ForeignHost,
+    /// A plain `http://` request through the proxy was sent credentials: 403. No repository is
+    /// ever served over plain http. What they exposed is in [`LogEntry::exposed`].
+    PlainHttp,
+    /// The proxy could not issue a TLS certificate for the CONNECT host: 502.
+    CertificateFailed,
     /// Static host: wrong user or password.
     BadCredentials,
     /// `git http-backend` could not be run or answered garbage.
     BackendFailed,
+}
+
+/// Every reason, in declaration order (for error messages and exhaustive tests).
+pub const REASONS: &[Reason] = &[
+    Reason::NoCredentials,
+    Reason::MalformedAuthorization,
+    Reason::EmptyCredentials,
+    Reason::UnknownAccessKey,
+    Reason::WrongPassword,
+    Reason::InvalidSessionToken,
+    Reason::MissingSessionToken,
+    Reason::SessionExpired,
+    Reason::BadPasswordFormat,
+    Reason::Expired,
+    Reason::NotYetValid,
+    Reason::WrongRegion,
+    Reason::SignatureMismatch,
+    Reason::RepositoryNotFound,
+    Reason::PullDenied,
+    Reason::PushDenied,
+    Reason::Throttled,
+    Reason::ServerError,
+    Reason::Dropped,
+    Reason::BadPath,
+    Reason::InvalidRepositoryName,
+    Reason::UnknownService,
+    Reason::MethodNotAllowed,
+    Reason::BodyTooLarge,
+    Reason::HeadersTooLarge,
+    Reason::BodyError,
+    Reason::HostNotServed,
+    Reason::BadProxyRequest,
+    Reason::ForeignHost,
+    Reason::PlainHttp,
+    Reason::CertificateFailed,
+    Reason::BadCredentials,
+    Reason::BackendFailed,
+];
+
+/// A reason name that is not one of [`REASONS`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown reason {name:?}; valid reasons: {}", valid_names())]
+pub struct UnknownReason {
+    pub name: String,
+}
+
+fn valid_names() -> String {
+    REASONS
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl std::str::FromStr for Reason {
+    type Err = UnknownReason;
+
+    /// By the snake_case name used in the log (`"signature_mismatch"`).
+    fn from_str(name: &str) -> Result<Reason, UnknownReason> {
+        serde_json::from_value(serde_json::Value::String(name.to_owned())).map_err(|_| {
+            UnknownReason {
+                name: name.to_owned(),
+            }
+        })
+    }
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.as_str())
+    }
+}
+
+/// What a request's Basic credentials handed to a foreign host or over plain http, by shape.
+/// Recorded instead of the values: the log never holds a password, token or signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Exposed {
+    /// The user name starts with an AWS access key id (`AKIA`/`ASIA` and 16 upper-case letters
+    /// or digits).
+    AccessKeyId,
+    /// After the key id, `%` and a session token (the form CodeCommit takes for temporary
+    /// credentials).
+    SessionToken,
+    /// The password is a CodeCommit SigV4 password (`YYYYMMDDTHHMMSSZ` and 64 hex digits).
+    CodecommitPassword,
+    /// Any other non-empty password.
+    OtherPassword,
 }
 
 impl Reason {
@@ -86,11 +183,14 @@ impl Reason {
 }
 
 /// One request as the mock saw it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogEntry {
     /// RFC 3339, by the mock's clock (offset included).
     pub time: String,
-    /// Host from the CONNECT line, without port.
+    /// `"http"` for an absolute-form plain-HTTP proxy request, `"https"` for everything else (a
+    /// CONNECT, and requests on its TLS tunnel).
+    pub scheme: String,
+    /// Host from the CONNECT line (or the `http://` URL), without port.
     pub host: String,
     pub method: String,
     /// Request path without the query.
@@ -101,6 +201,9 @@ pub struct LogEntry {
     pub repository: Option<String>,
     /// Access key id or Git credential user name sent (never the password or session token).
     pub user: Option<String>,
+    /// What Basic credentials sent to a foreign host or over plain http exposed; empty for
+    /// CodeCommit and static hosts over https.
+    pub exposed: Vec<Exposed>,
     /// The configured identity the credentials proved.
     pub identity: Option<String>,
     pub status: u16,
@@ -171,5 +274,85 @@ mod tests {
     fn reasons_are_snake_case() {
         assert_eq!(Reason::SignatureMismatch.as_str(), "signature_mismatch");
         assert_eq!(Reason::NoCredentials.as_str(), "no_credentials");
+        assert_eq!(Reason::PlainHttp.to_string(), "plain_http");
+    }
+
+    #[test]
+    fn reasons_parse_by_name_and_round_trip() {
+        for &r in REASONS {
+            assert_eq!(r.as_str().parse::<Reason>(), Ok(r));
+            let json = serde_json::to_string(&r).expect("serialize");
+            assert_eq!(
+                serde_json::from_str::<Reason>(&json).expect("deserialize"),
+                r
+            );
+        }
+        let e = "signature-mismatch"
+            .parse::<Reason>()
+            .expect_err("kebab case is not a name");
+        let text = e.to_string();
+        assert!(
+            text.starts_with(
+                r#"unknown reason "signature-mismatch"; valid reasons: no_credentials, "#
+            ) && text.contains("signature_mismatch")
+                && text.ends_with("backend_failed"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_list_of_reasons_is_complete() {
+        // A new variant must join REASONS, or FromStr's error message would not name it.
+        let count = |r: Reason| match r {
+            Reason::NoCredentials
+            | Reason::MalformedAuthorization
+            | Reason::EmptyCredentials
+            | Reason::UnknownAccessKey
+            | Reason::WrongPassword
+            | Reason::InvalidSessionToken
+            | Reason::MissingSessionToken
+            | Reason::SessionExpired
+            | Reason::BadPasswordFormat
+            | Reason::Expired
+            | Reason::NotYetValid
+            | Reason::WrongRegion
+            | Reason::SignatureMismatch
+            | Reason::RepositoryNotFound
+            | Reason::PullDenied
+            | Reason::PushDenied
+            | Reason::Throttled
+            | Reason::ServerError
+            | Reason::Dropped
+            | Reason::BadPath
+            | Reason::InvalidRepositoryName
+            | Reason::UnknownService
+            | Reason::MethodNotAllowed
+            | Reason::BodyTooLarge
+            | Reason::HeadersTooLarge
+            | Reason::BodyError
+            | Reason::HostNotServed
+            | Reason::BadProxyRequest
+            | Reason::ForeignHost
+            | Reason::PlainHttp
+            | Reason::CertificateFailed
+            | Reason::BadCredentials
+            | Reason::BackendFailed => 1,
+        };
+        assert_eq!(REASONS.iter().map(|&r| count(r)).sum::<usize>(), 33);
+        let unique: std::collections::HashSet<_> = REASONS.iter().collect();
+        assert_eq!(unique.len(), REASONS.len());
+    }
+
+    #[test]
+    fn exposed_is_snake_case() {
+        assert_eq!(
+            serde_json::to_string(&[Exposed::AccessKeyId, Exposed::CodecommitPassword])
+                .expect("serialize"),
+            r#"["access_key_id","codecommit_password"]"#
+        );
+        assert_eq!(
+            serde_json::from_str::<Exposed>(r#""session_token""#).expect("deserialize"),
+            Exposed::SessionToken
+        );
     }
 }

@@ -39,6 +39,7 @@ pub struct State {
     pub challenges: Vec<String>,
     repositories: HashMap<(String, String), Repository>,
     static_hosts: HashMap<String, StaticHost>,
+    foreign_hosts: std::collections::HashSet<String>,
 }
 
 /// What a CONNECT target is.
@@ -46,6 +47,8 @@ pub struct State {
 pub enum Target {
     CodeCommit(CodeCommitHost),
     Static(String),
+    /// A `[[foreign_host]]`: asks for credentials, records what it gets, serves nothing.
+    Foreign(String),
 }
 
 /// The service's way of saying "close this connection without an answer" (the drop fault).
@@ -59,7 +62,7 @@ impl State {
             gate: Gate::new(config),
             store,
             backend,
-            clock: Clock::new(config.faults.clock_offset_secs),
+            clock: Clock::new(config.clock.offset_secs),
             faults: Faults::from_config(&config.faults),
             log,
             limits: config.limits.clone(),
@@ -74,6 +77,11 @@ impl State {
                 .iter()
                 .map(|h| (h.host.to_ascii_lowercase(), h.clone()))
                 .collect(),
+            foreign_hosts: config
+                .foreign_hosts
+                .iter()
+                .map(|h| h.host.to_ascii_lowercase())
+                .collect(),
         }
     }
 
@@ -83,9 +91,20 @@ impl State {
         if let Some(cc) = host::parse_codecommit(&host) {
             return Some(Target::CodeCommit(cc));
         }
-        self.static_hosts
-            .contains_key(&host)
-            .then_some(Target::Static(host))
+        if self.static_hosts.contains_key(&host) {
+            return Some(Target::Static(host));
+        }
+        self.foreign_hosts
+            .contains(&host)
+            .then_some(Target::Foreign(host))
+    }
+
+    /// The `WWW-Authenticate` headers of a 401 for `target`.
+    pub fn challenges_for(&self, target: &Target) -> Vec<String> {
+        match target {
+            Target::CodeCommit(_) | Target::Foreign(_) => self.challenges.clone(),
+            Target::Static(h) => vec![format!(r#"Basic realm="{h}""#)],
+        }
     }
 
     pub fn log_entry(&self, host: &str, method: &str, path: &str) -> LogEntry {
@@ -95,12 +114,14 @@ impl State {
                 .now()
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default(),
+            scheme: "https".to_owned(),
             host: host.to_owned(),
             method: method.to_owned(),
             path: path.to_owned(),
             service: None,
             repository: None,
             user: None,
+            exposed: Vec::new(),
             identity: None,
             status: 0,
             reason: None,
@@ -133,7 +154,9 @@ pub fn refusal(reason: Reason) -> (StatusCode, &'static str) {
         | NotYetValid
         | WrongRegion
         | SignatureMismatch
-        | BadCredentials => (
+        | BadCredentials
+        | ForeignHost
+        | PlainHttp => (
             StatusCode::FORBIDDEN,
             "<AccessDeniedException>\n  <Message>Forbidden</Message>\n</AccessDeniedException>\n",
         ),
@@ -173,6 +196,11 @@ pub fn refusal(reason: Reason) -> (StatusCode, &'static str) {
             StatusCode::FORBIDDEN,
             "host not served by codecommit-mock\n",
         ),
+        CertificateFailed => (
+            StatusCode::BAD_GATEWAY,
+            "codecommit-mock cannot issue a certificate for this host\n",
+        ),
+
         Dropped => (StatusCode::INTERNAL_SERVER_ERROR, ""),
     }
 }
@@ -206,11 +234,7 @@ pub async fn handle(
             let (status, body) = refusal(reason);
             let mut resp = full(status, body);
             if reason == Reason::NoCredentials {
-                let challenges: Vec<String> = match &target {
-                    Target::CodeCommit(_) => state.challenges.clone(),
-                    Target::Static(h) => vec![format!(r#"Basic realm="{h}""#)],
-                };
-                for c in challenges {
+                for c in state.challenges_for(&target) {
                     if let Ok(v) = HeaderValue::from_str(&c) {
                         resp.headers_mut().append(WWW_AUTHENTICATE, v);
                     }
@@ -269,6 +293,18 @@ async fn respond(
     if head_size > MAX_HEADERS {
         return Err(Reason::HeadersTooLarge);
     }
+    if let Target::Foreign(_) = target {
+        // Every path, every method: this server exists only to see what a helper hands over.
+        let seen = crate::auth::exposure(
+            req.headers()
+                .get(hyper::header::AUTHORIZATION)
+                .map(HeaderValue::as_bytes),
+            Reason::ForeignHost,
+        );
+        entry.user = seen.user;
+        entry.exposed = seen.exposed;
+        return Err(seen.reason);
+    }
     let method = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();
     let query = req.uri().query().map(str::to_owned);
@@ -310,6 +346,7 @@ async fn respond(
                 identity,
             )
         }
+        Target::Foreign(_) => return Err(Reason::ForeignHost),
         Target::Static(h) => {
             entry.repository = Some(git_path.repo.clone());
             let Some(sh) = state.static_hosts.get(h) else {

@@ -52,3 +52,43 @@ fn secrets_stay_out_of_debug_output() {
         assert!(!text.contains(secret), "{secret} in {text}");
     }
 }
+
+#[test]
+fn foreign_hosts_are_checked() {
+    let with = |host: &str| config_toml() + &format!("\n[[foreign_host]]\nhost = \"{host}\"\n");
+    for (host, says) in [
+        ("git_lab.example", "is not a host name"),
+        ("git lab.example", "is not a host name"),
+        ("-x.example", "is not a host name"),
+        ("x..example", "is not a host name"),
+        ("", "is not a host name"),
+        (
+            "git-codecommit.us-east-2.amazonaws.com",
+            "is a CodeCommit host",
+        ),
+        ("GitHub.com", "is also a [[static_host]]"),
+    ] {
+        let e = error(&with(host));
+        assert!(
+            e.starts_with(&format!("foreign host {host:?}: {says}")),
+            "{e}"
+        );
+    }
+    let twice = with("git.example.com") + "[[foreign_host]]\nhost = \"Git.Example.com\"\n";
+    assert_eq!(error(&twice), r#"duplicate foreign_host "Git.Example.com""#);
+    let ok = Config::from_toml(&with("git-codecommit.us-east-2.amazonaws.com.evil.example"))
+        .expect("a look-alike is a foreign host");
+    assert_eq!(ok.foreign_hosts.len(), 1);
+    let e = error(&(with("x.example") + "[[foreign_host]]\nhost = \"y.example\"\nport = 80\n"));
+    assert!(e.contains("port"), "{e}");
+}
+
+#[test]
+fn static_hosts_must_be_dns_names() {
+    let text = config_toml().replace("host = \"github.com\"", "host = \"git..hub.com\"");
+    let e = error(&text);
+    assert!(
+        e.starts_with(r#"static host "git..hub.com": is not a host name"#),
+        "{e}"
+    );
+}

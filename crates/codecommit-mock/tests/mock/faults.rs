@@ -50,14 +50,54 @@ fn faults_switch_on_and_off_at_run_time() {
 
 #[test]
 fn faults_from_configuration() {
-    let text = config_toml() + "\n[faults]\nthrottle = true\nclock_offset_secs = -60\n";
+    let text = config_toml() + "\n[faults]\nthrottle = true\n";
     let mock = start_with(codecommit_mock::Config::from_toml(&text).expect("config"));
-    assert_eq!(mock.clock().offset(), -60);
     let sandbox = Sandbox::new();
     assert_eq!(
         curl_status(
             curl(&sandbox, &mock).arg(format!("{REPO_URL}/info/refs?service=git-upload-pack"))
         ),
         "429"
+    );
+}
+
+/// The clock is not a fault: it has its own table, and clearing the faults leaves it alone.
+#[test]
+fn clock_offset_from_configuration_survives_clearing_faults() {
+    let text = config_toml() + "\n[clock]\noffset_secs = -60\n[faults]\nthrottle = true\n";
+    let mock = start_with(codecommit_mock::Config::from_toml(&text).expect("config"));
+    assert_eq!(mock.clock().offset(), -60);
+    mock.faults().clear();
+    assert_eq!(mock.clock().offset(), -60);
+    // And the mock judges passwords by it: signed by the real clock, 16 minutes ahead of it.
+    mock.clock().set_offset(-16 * 60);
+    let sandbox = Sandbox::new();
+    let pw = codecommit_mock::sigv4::password(
+        ALICE_SECRET,
+        time::OffsetDateTime::now_utc(),
+        "us-east-2",
+        HOST,
+        "/v1/repos/MyDemoRepo",
+    );
+    assert_eq!(
+        curl_status(
+            curl(&sandbox, &mock)
+                .args(["-u", &format!("{ALICE_KEY}:{pw}")])
+                .arg(format!("{REPO_URL}/info/refs?service=git-upload-pack"))
+        ),
+        "403"
+    );
+    assert_last(&mock, 403, Some(Reason::NotYetValid));
+}
+
+#[test]
+fn the_old_clock_key_names_its_new_place() {
+    let text = config_toml() + "\n[faults]\nclock_offset_secs = 1200\n";
+    let e = codecommit_mock::Config::from_toml(&text)
+        .expect_err("the old key is refused")
+        .to_string();
+    assert_eq!(
+        e,
+        "`[faults] clock_offset_secs` has moved: write `[clock]` with `offset_secs = 1200`"
     );
 }

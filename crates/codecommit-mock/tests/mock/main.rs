@@ -9,6 +9,7 @@ mod auth;
 mod backend;
 mod config;
 mod faults;
+mod foreign;
 mod load;
 mod proxy;
 mod serve;

@@ -84,13 +84,20 @@ fn garbage_on_the_proxy_port_gets_400() {
     assert!(
         raw(
             &mock,
-            b"GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n"
+            b"GET /relative HTTP/1.1\r\nHost: example.com\r\n\r\n"
         )
         .starts_with("HTTP/1.1 400")
     );
     assert!(raw(&mock, b"CONNECT \xff\xfe:443 HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 400"));
     assert!(raw(&mock, &[b'A'; 9000]).starts_with("HTTP/1.1 400"));
-    assert_eq!(reasons(&mock), vec![Reason::BadProxyRequest; 3]);
+    assert!(
+        raw(
+            &mock,
+            b"GET https://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n"
+        )
+        .starts_with("HTTP/1.1 400")
+    );
+    assert_eq!(reasons(&mock), vec![Reason::BadProxyRequest; 4]);
 }
 
 #[test]
