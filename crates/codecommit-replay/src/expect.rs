@@ -41,7 +41,7 @@ pub struct Expect {
     pub mock: Option<Vec<MockAnswer>>,
     /// What reached a host that is not CodeCommit, or plain http (`HOST (SCHEME): WHAT`).
     #[serde(default)]
-    pub exposed: Vec<String>,
+    pub exposed: Vec<Text>,
 }
 
 impl Expect {
@@ -254,7 +254,7 @@ impl<'de> Deserialize<'de> for HelperCallName {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MockAnswer {
     pub status: u16,
-    pub reason: Option<String>,
+    pub reason: Option<codecommit_mock::Reason>,
 }
 
 impl<'de> Deserialize<'de> for MockAnswer {
@@ -276,7 +276,10 @@ impl MockAnswer {
             .filter(|s| (100..600).contains(s))
             .ok_or_else(|| format!("mock answer {raw:?} does not start with an HTTP status"))?;
         let reason = reason
-            .map(|r| reason_name(r).map_err(|e| format!("mock answer {raw:?}: {e}")))
+            .map(|r| {
+                r.parse::<codecommit_mock::Reason>()
+                    .map_err(|e| format!("mock answer {raw:?}: {e}"))
+            })
             .transpose()?;
         Ok(MockAnswer { status, reason })
     }
@@ -284,22 +287,10 @@ impl MockAnswer {
 
 impl fmt::Display for MockAnswer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.reason {
-            Some(r) => write!(f, "{} {r}", self.status),
+        match self.reason {
+            Some(r) => write!(f, "{} {}", self.status, r.as_str()),
             None => write!(f, "{}", self.status),
         }
-    }
-}
-
-/// A reason the mock logs, by its snake_case name.
-fn reason_name(name: &str) -> Result<String, String> {
-    let known = serde_json::to_value(codecommit_mock::Reason::NoCredentials)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned));
-    if name.chars().all(|c| c.is_ascii_lowercase() || c == '_') && known.is_some() {
-        Ok(name.to_owned())
-    } else {
-        Err(format!("'{name}' is not one of the mock's reasons"))
     }
 }
 
@@ -360,10 +351,11 @@ pub fn compare(expect: &Expect, got: &StepResult) -> Option<String> {
             return Some(format!("mock saw {:?}, expected {mock:?}", got.mock));
         }
     }
-    if expect.exposed != got.exposed {
+    let exposed: Vec<&str> = expect.exposed.iter().map(|e| e.0.as_str()).collect();
+    if exposed != got.exposed {
         return Some(format!(
-            "credentials exposed {:?}, expected {:?}",
-            got.exposed, expect.exposed
+            "credentials exposed {:?}, expected {exposed:?}",
+            got.exposed
         ));
     }
     None

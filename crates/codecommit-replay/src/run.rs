@@ -233,8 +233,33 @@ impl Session<'_> {
             Some(reason) => format!("{} {}", e.status, reason.as_str()),
             None => e.status.to_string(),
         }));
+        result.exposed = exposed(&log);
         Ok(())
     }
+}
+
+/// What the mock saw handed to hosts that are not CodeCommit or over plain http, once per host
+/// and scheme: `HOST (SCHEME): access_key_id, codecommit_password`. Names of what arrived, never
+/// the values.
+fn exposed(log: &[codecommit_mock::LogEntry]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for entry in log.iter().filter(|e| !e.exposed.is_empty()) {
+        let what: Vec<String> = entry
+            .exposed
+            .iter()
+            .map(|x| {
+                serde_json::to_value(x)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_else(|| format!("{x:?}"))
+            })
+            .collect();
+        let line = format!("{} ({}): {}", entry.host, entry.scheme, what.join(", "));
+        if !out.contains(&line) {
+            out.push(line);
+        }
+    }
+    out
 }
 
 fn start_mock(

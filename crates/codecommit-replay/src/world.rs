@@ -105,6 +105,12 @@ name = "{REPO}"
 pull = [{everyone}]
 push = [{everyone}]
 
+[[foreign_host]]
+host = "{FOREIGN_HOST}"
+
+[[foreign_host]]
+host = "{LOOK_ALIKE_HOST}"
+
 [[static_host]]
 host = "{GITHUB_HOST}"
 username = "{OCTO_USER}"
@@ -126,6 +132,10 @@ pub fn placeholders() -> BTreeMap<&'static str, String> {
         ("region", REGION.to_owned()),
         ("repo", REPO.to_owned()),
         ("github_url", format!("https://{GITHUB_HOST}/{GITHUB_REPO}")),
+        ("foreign_url", format!("https://{FOREIGN_HOST}/team/project.git")),
+        ("look_alike_host", LOOK_ALIKE_HOST.to_owned()),
+        ("look_alike_url", format!("https://{LOOK_ALIKE_HOST}/v1/repos/{REPO}")),
+        ("http_url", format!("http://{HOST}/v1/repos/{REPO}")),
         ("alice.key", ALICE_KEY.to_owned()),
         ("alice.secret", ALICE_SECRET.to_owned()),
         ("bob.key", BOB_KEY.to_owned()),
