@@ -351,3 +351,79 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
         _ => Err(format!("'{text}' is not a duration such as 16m, 90s or 2h")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "title = \"t\"\nguide = \"g\"\nclaim = \"c\"\n[setup]\n";
+
+    fn parse(body: &str) -> Result<Scenario, ScenarioError> {
+        Scenario::parse("s", Path::new("s.toml"), &format!("{HEAD}{body}"))
+    }
+
+    fn error(body: &str) -> String {
+        parse(body).expect_err("refused").to_string()
+    }
+
+    #[test]
+    fn a_well_formed_scenario_loads() {
+        let s = parse(
+            "[[step]]\nname = \"later\"\nadvance = \"16m\"\n[[step]]\nname = \"fetch\"\ngit = [\"fetch\"]\n[[step.expect]]\nexit = 0\n",
+        )
+        .expect("loads");
+        assert_eq!(s.variants().len(), 1);
+        assert_eq!(s.variants()[0].name(), "symptom");
+    }
+
+    #[test]
+    fn an_expectation_on_a_step_without_git_is_refused() {
+        let e = error("[[step]]\nname = \"later\"\nadvance = \"16m\"\n[[step.expect]]\nexit = 0\n");
+        assert!(e.contains("step 'later' runs no git command"), "{e}");
+    }
+
+    #[test]
+    fn a_git_step_without_an_expectation_is_refused() {
+        let e = error("[[step]]\nname = \"fetch\"\ngit = [\"fetch\"]\n");
+        assert!(e.contains("runs git without an [[...expect]]"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_placeholder_in_an_expected_line_is_refused() {
+        let e = error(
+            "[[step]]\nname = \"f\"\ngit = [\"fetch\"]\n[[step.expect]]\nexit = 128\nstderr = [\"fatal: {urll}\"]\n",
+        );
+        assert!(e.contains("unknown placeholder {urll}"), "{e}");
+    }
+
+    #[test]
+    fn misspelt_vocabulary_is_refused_when_loaded() {
+        for (body, wanted) in [
+            (
+                "install = [\"aws-cli\"]\n[[step]]\nname = \"f\"\ngit = [\"fetch\"]\n[[step.expect]]\nexit = 0\n",
+                "cannot install 'aws-cli'",
+            ),
+            (
+                "[[step]]\nname = \"w\"\nwrite = { file = \"gitconfig\", text = \"\" }\n",
+                "gitconfig",
+            ),
+            (
+                "[[step]]\nname = \"f\"\nforget = { store = \"keychain\", host = \"h\" }\n",
+                "keychain",
+            ),
+            (
+                "[[step]]\nname = \"f\"\ngit = [\"fetch\"]\n[[step.expect]]\nexit = 128\nmock = [\"403 expird\"]\n",
+                "unknown reason \"expird\"",
+            ),
+        ] {
+            let e = error(body);
+            assert!(e.contains(wanted), "{body:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn an_unspecific_expected_failure_is_refused() {
+        let e = error("[[step]]\nname = \"f\"\ngit = [\"fetch\"]\n[[step.expect]]\nexit = 128\n");
+        assert!(e.contains("without saying which failure"), "{e}");
+    }
+}

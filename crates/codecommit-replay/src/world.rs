@@ -132,9 +132,15 @@ pub fn placeholders() -> BTreeMap<&'static str, String> {
         ("region", REGION.to_owned()),
         ("repo", REPO.to_owned()),
         ("github_url", format!("https://{GITHUB_HOST}/{GITHUB_REPO}")),
-        ("foreign_url", format!("https://{FOREIGN_HOST}/team/project.git")),
+        (
+            "foreign_url",
+            format!("https://{FOREIGN_HOST}/team/project.git"),
+        ),
         ("look_alike_host", LOOK_ALIKE_HOST.to_owned()),
-        ("look_alike_url", format!("https://{LOOK_ALIKE_HOST}/v1/repos/{REPO}")),
+        (
+            "look_alike_url",
+            format!("https://{LOOK_ALIKE_HOST}/v1/repos/{REPO}"),
+        ),
         ("http_url", format!("http://{HOST}/v1/repos/{REPO}")),
         ("alice.key", ALICE_KEY.to_owned()),
         ("alice.secret", ALICE_SECRET.to_owned()),

@@ -89,6 +89,9 @@ fn transcript(results: &[&RunResult]) -> String {
                     let _ = writeln!(out, "helper: {h}");
                 }
                 let _ = writeln!(out, "mock: {}", s.mock.join(", "));
+                for e in &s.exposed {
+                    let _ = writeln!(out, "exposed: {e}");
+                }
             }
             if let Some(e) = &s.expectation {
                 let _ = writeln!(out, "expected for: {e}");
