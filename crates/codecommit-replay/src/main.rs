@@ -1,6 +1,7 @@
 use clap::{Parser, Subcommand};
 use codecommit_replay::helper::{HELPER_ENV, HelperUnderTest, workspace_binary};
 use codecommit_replay::report::{self, Format};
+use codecommit_replay::result::Report;
 use codecommit_replay::sandbox::{Tools, find_faketime};
 use codecommit_replay::scenario::Scenario;
 use codecommit_replay::{gits, replay};
@@ -115,15 +116,10 @@ fn report_command(
             .map_err(|e| format!("cannot read {}: {e}", input.display()))?;
         reports.push(report::from_json(&text).map_err(|e| format!("{}: {e}", input.display()))?);
     }
-    let results = report::merge(reports);
+    let merged = report::merge(reports)?;
     let dir = scenarios.unwrap_or_else(codecommit_replay::default_scenarios_dir);
     let scenarios = Scenario::load_dir(&dir).map_err(|e| e.to_string())?;
-    Ok(match format {
-        Format::Table => report::table(&results),
-        Format::Json => report::json(&results),
-        Format::Markdown => report::markdown(&scenarios, &results),
-        Format::Junit => report::junit(&results),
-    })
+    Ok(report::render(format, &merged, &scenarios))
 }
 
 fn fail(message: &str) -> ExitCode {
@@ -191,18 +187,19 @@ fn replay_command(args: ReplayArgs) -> Result<bool, String> {
         progress: !args.quiet,
     };
     let results = replay::replay(&plan)?;
-    let text = match args.format {
-        Format::Table => report::table(&results),
-        Format::Json => report::json(&results),
-        Format::Markdown => report::markdown(&scenarios, &results),
-        Format::Junit => report::junit(&results),
+    let report = Report {
+        helper: helper.name.clone(),
+        contract: None,
+        contract_rows: Vec::new(),
+        results,
     };
+    let text = report::render(args.format, &report, &scenarios);
     match &args.output {
         Some(path) => std::fs::write(path, &text)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
         None => print!("{text}"),
     }
-    let (pass, fail, skip) = report::counts(&results);
+    let (pass, fail, skip) = report.counts();
     if !args.quiet {
         eprintln!(
             "{pass} passed, {fail} failed, {skip} skipped in {:.1} s",
