@@ -1,6 +1,6 @@
 //! Reports of a replay, one [`Report`] rendered four ways by [`render`]: a terminal table
-//! ([`table`]), JSON ([`json`], the `Report` serialized as it is), Markdown for the README
-//! ([`markdown`]) and JUnit XML for CI ([`junit`]). [`from_json`] reads a JSON report back and
+//! (`table`), JSON (`json`, the `Report` serialized as it is), Markdown for the README
+//! (`markdown`) and JUnit XML for CI (`junit`). [`from_json`] reads a JSON report back and
 //! [`merge`] combines the reports of several machines without dropping a result.
 //!
 //! Every format says first who was tested against which contract (or that a survey run gates
