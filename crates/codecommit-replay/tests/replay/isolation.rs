@@ -28,7 +28,8 @@ fn snapshot_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 fn outcomes(json: &[u8]) -> Vec<(String, String, String, String)> {
-    let rows: Vec<serde_json::Value> = serde_json::from_slice(json).expect("a JSON report");
+    let report: serde_json::Value = serde_json::from_slice(json).expect("a JSON report");
+    let rows = report["results"].as_array().expect("results in the report");
     rows.iter()
         .map(|r| {
             let s = |k: &str| r[k].as_str().unwrap_or("").to_owned();
