@@ -269,7 +269,7 @@ fn ask(helper: &str, args: &[String], input: &str) -> Answer {
 }
 
 /// Signs again as the helper did, with one input changed.
-fn resign(answer: &mut Vec<(String, String)>, host: &str, path: &str, change: Kind) {
+fn resign(answer: &mut [(String, String)], host: &str, path: &str, change: Kind) {
     let (Some(user), Some(password)) = (value(answer, "username"), value(answer, "password"))
     else {
         return;

@@ -141,15 +141,10 @@ fn report_command(
             .map_err(|e| format!("cannot read {}: {e}", input.display()))?;
         reports.push(report::from_json(&text).map_err(|e| format!("{}: {e}", input.display()))?);
     }
-    let results = report::merge(reports);
+    let merged = report::merge(reports)?;
     let dir = scenarios.unwrap_or_else(codecommit_replay::default_scenarios_dir);
     let scenarios = Scenario::load_dir(&dir).map_err(|e| e.to_string())?;
-    Ok(match format {
-        Format::Table => report::table(&results),
-        Format::Json => report::json(&results),
-        Format::Markdown => report::markdown(&scenarios, &results),
-        Format::Junit => report::junit(&results),
-    })
+    Ok(report::render(format, &merged, &scenarios))
 }
 
 fn fail(message: &str) -> ExitCode {

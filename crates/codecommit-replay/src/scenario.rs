@@ -248,7 +248,7 @@ impl Scenario {
                 return Err(step_error("runs git without an [[...expect]]".into()));
             }
             if let Some(advance) = &step.advance {
-                parse_duration(advance).map_err(|e| step_error(e))?;
+                parse_duration(advance).map_err(&step_error)?;
             }
             for e in &step.expect {
                 // An expected failure must also say which failure it is.

@@ -90,18 +90,19 @@ fn the_replay_inside_every_git_image() {
             "{}: the replay did not run: {out}",
             git_image(release)
         );
-        let results =
+        let report =
             report::from_json(&out.stdout).unwrap_or_else(|e| panic!("{release}: {e}\n{out}"));
+        let results = &report.results;
         assert!(!results.is_empty(), "{release}: empty report");
         std::fs::write(out_dir.join(format!("{release}.json")), &out.stdout)
             .expect("keep the report");
-        let (pass, fail, skip) = report::counts(&results);
+        let (pass, fail, skip) = report.counts();
         summary.push(format!(
             "{release}: git {} with the {} helper: {pass} passed, {fail} failed, {skip} skipped",
             results[0].git,
             if dynamic_runs { "dynamic" } else { "static" }
         ));
-        for r in &results {
+        for r in results {
             match &r.outcome {
                 Outcome::Fail(why) => failures.push(format!(
                     "{release} (git {}): {} / {}: {why}",

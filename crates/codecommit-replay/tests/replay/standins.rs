@@ -226,6 +226,53 @@ fn askpass_records_and_fails_without_an_answer() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn the_recorder_passes_everything_through_and_records_unknown_operations_as_they_came() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A "helper" that reads git's input and answers with its own arguments: `sh -c SCRIPT OP`.
+    let mut helpers = std::collections::BTreeMap::new();
+    helpers.insert(
+        "aws".to_owned(),
+        standin::HelperTarget {
+            program: "/bin/sh".into(),
+            before_operation: vec![
+                "-c".into(),
+                "cat >/dev/null; echo \"op=$0\"; echo oops >&2; exit 3".into(),
+            ],
+        },
+    );
+    let config = StandinConfig {
+        helpers,
+        ..Default::default()
+    };
+    std::fs::write(
+        dir.path().join(standin::CONFIG_FILE),
+        serde_json::to_vec(&config).expect("json"),
+    )
+    .expect("config");
+    std::os::unix::fs::symlink(STANDIN, dir.path().join("aws")).expect("link");
+    let recorder = Box_ { dir };
+    let (stdout, stderr, code) = recorder.call("aws", "capability", HOST);
+    assert_eq!(
+        (stdout.as_str(), stderr.as_str(), code),
+        ("op=capability\n", "oops\n", 3)
+    );
+    let calls = recorder.transcript();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(
+        calls[0].operation,
+        standin::HelperOperation::Other("capability".into())
+    );
+    assert_eq!(
+        (calls[0].output.clone(), calls[0].exit),
+        (vec![("op".to_owned(), "capability".to_owned())], 3)
+    );
+    let line = std::fs::read_to_string(recorder.dir.path().join(standin::TRANSCRIPT_FILE))
+        .expect("transcript");
+    assert!(line.contains(r#""operation":"capability""#), "{line}");
+}
+
 #[test]
 fn a_stand_in_outside_a_sandbox_says_so() {
     let out = Command::new(STANDIN)
