@@ -14,7 +14,7 @@
 //!
 //! | cfg | tool | present when |
 //! |---|---|---|
-//! | `missing_aws` | the AWS CLI | `CODECOMMIT_TEST_AWS` or `aws` on `PATH` runs `aws --version` in an environment built from scratch (a pyenv shim that needs its own variables does not) |
+//! | `missing_aws` | the AWS CLI | `CODECOMMIT_TEST_AWS` or `aws` on `PATH` runs `aws --version` in an environment built from scratch with an empty `PATH`, as the sandboxes start it (a pyenv shim, `#!/usr/bin/env bash`, does not: point `CODECOMMIT_TEST_AWS` at a venv's `aws`) |
 //! | `missing_grc` | git-remote-codecommit | `CODECOMMIT_TEST_GRC` or `git-remote-codecommit` on `PATH` is a file |
 //! | `missing_faketime` | the `faketime` program (libfaketime) | `CODECOMMIT_TEST_FAKETIME` or `faketime` on `PATH` is a file |
 //! | `missing_docker` | a Docker engine with the images `docker/build.sh` makes | `CODECOMMIT_TEST_DOCKER=1`, or the engine at `DOCKER_HOST` (default `unix:///var/run/docker.sock`) answers `/_ping` and has every image the crate names |
@@ -95,10 +95,11 @@ fn found(tool: &Tool) -> Result<PathBuf, String> {
         .ok_or_else(|| format!("`{name}` not found (set {override_env} or put it on PATH)"))
 }
 
-/// The AWS CLI runs with an environment built from scratch, as the tests will start it.
+/// The AWS CLI runs as the sandboxes start it: environment from scratch, and a `PATH` without
+/// the machine's directories (a pyenv shim, `#!/usr/bin/env bash`, does not).
 fn runs_scrubbed(aws: &Path) -> Result<(), String> {
     let mut command = std::process::Command::new(aws);
-    ChildEnv::new().apply(command.arg("--version"));
+    ChildEnv::new().path([]).apply(command.arg("--version"));
     match command.output() {
         Ok(out) if out.status.success() => Ok(()),
         Ok(out) => Err(format!(
@@ -351,7 +352,8 @@ mod tests {
                 .expect("make it executable");
             path
         };
-        let shim = script("shim", r#"[ -n "$HOME" ] || exit 3"#);
+        // What a pyenv shim does first: find its interpreter on PATH.
+        let shim = script("shim", "command -v sh >/dev/null || exit 3");
         let err = runs_scrubbed(&shim).expect_err("an error");
         assert!(err.contains("fails in a scrubbed environment"), "{err}");
         assert!(err.contains("CODECOMMIT_TEST_AWS"), "{err}");

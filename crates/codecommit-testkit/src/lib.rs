@@ -59,21 +59,17 @@ fn executable_names(name: &str) -> impl Iterator<Item = String> + '_ {
     exts.iter().map(move |ext| format!("{name}{ext}"))
 }
 
-/// Finds a tool a test needs, or explains why the test is skipped (and panics in strict mode).
+/// Finds a tool a test needs, or fails the test saying how to provide it.
 ///
-/// Use as `let Some(aws) = require_tool("aws", "CODECOMMIT_TEST_AWS") else { return };`.
+/// A test calling this is ignored when the tool is missing (its crate's `build.rs` probes with
+/// [`build::probe_tools`]); it reaches this line without the tool only in strict mode, or when
+/// the tool went away after the build, and then it must fail, not pass.
 #[track_caller]
-pub fn require_tool(name: &str, override_env: &str) -> Option<PathBuf> {
-    let found = find_tool(name, override_env);
-    if found.is_none() {
-        let reason = format!("`{name}` not found (set {override_env} or put it on PATH)");
-        assert!(
-            !strict(),
-            "{reason}; {STRICT_ENV} is set, so this is a failure, not a skip"
-        );
-        eprintln!("skipped: {reason}");
+pub fn require_tool(name: &str, override_env: &str) -> PathBuf {
+    match find_tool(name, override_env) {
+        Some(path) => path,
+        None => panic!("`{name}` not found: set {override_env} or put it on PATH"),
     }
-    found
 }
 
 /// A binary of this workspace, beside the running test (or one directory up, for tests in
