@@ -6,7 +6,8 @@
 //! cargo's summary says why (`build.rs`); with `CODECOMMIT_TEST_DOCKER=1`, as `.ci/run` sets,
 //! they run and a missing engine or image is a failure. Every host git
 //! process runs through `codecommit_testkit::Sandbox::command`; every process in a client
-//! container runs under `env -i` (`codecommit_matrix::client::sandbox_env`).
+//! container runs under `env -i` with `codecommit_matrix::client::sandbox_env`, a
+//! `codecommit_testkit::env::ChildEnv`.
 
 mod client;
 mod mock;

@@ -66,7 +66,8 @@ fn clone_fetch_push_with_every_git_and_protocol() {
         "{}",
         log_text(&log)
     );
-    let fsck = run(std::process::Command::new("git")
+    let fsck = run(Sandbox::new()
+        .command(tool("git"))
         .arg("-C")
         .arg(mock.repository_dir("us-east-2", "MyDemoRepo"))
         .arg("fsck"));
