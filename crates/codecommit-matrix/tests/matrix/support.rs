@@ -4,9 +4,10 @@ use std::path::PathBuf;
 
 use codecommit_matrix::mock::{LogLine, MockContainer};
 
+// The standard world's repository and alice; bob here is a long-term key with pull rights only.
+pub use codecommit_testkit::world::{ALICE_KEY, ALICE_SECRET};
+use codecommit_testkit::world::{REGION, REPO};
 pub const REPO_URL: &str = "https://git-codecommit.us-east-2.amazonaws.com/v1/repos/MyDemoRepo";
-pub const ALICE_KEY: &str = "AKIAEXAMPLE0000ALICE";
-pub const ALICE_SECRET: &str = "alice/secret+key0000000000000000000000000";
 
 /// alice may pull and push MyDemoRepo (us-east-2); bob may only pull.
 pub fn config_toml() -> String {
@@ -23,12 +24,17 @@ access_key_id = "AKIAEXAMPLE00000BOB0"
 secret_access_key = "bob-secret"
 
 [[repository]]
-region = "us-east-2"
-name = "MyDemoRepo"
+region = "{REGION}"
+name = "{REPO}"
 pull = ["alice", "bob"]
 push = ["alice"]
 "#
     )
+}
+
+#[test]
+fn the_repository_url_is_the_standard_worlds() {
+    assert_eq!(REPO_URL, codecommit_testkit::world::url());
 }
 
 /// `~/.aws/credentials` for an access key.
