@@ -125,23 +125,32 @@ pub struct Probe {
 /// Docker under `CODECOMMIT_TEST_DOCKER=1`: the tests then run and fail if the tool is absent.
 pub fn probe(tools: &[Tool]) -> Vec<Probe> {
     let strict = crate::strict();
+    let docker_required = crate::strict_var(DOCKER_ENV);
     tools
         .iter()
-        .map(|tool| {
-            let required =
-                strict || matches!(tool, Tool::Docker { .. }) && crate::strict_var(DOCKER_ENV);
-            let (missing, file) = match tool.check() {
-                Ok(file) => (None, file),
-                Err(_) if required => (None, None),
-                Err(why) => (Some(why), None),
-            };
-            Probe {
-                tool: tool.clone(),
-                missing,
-                file,
-            }
-        })
+        .map(|tool| decide(tool, tool.check(), strict, docker_required))
         .collect()
+}
+
+/// One tool's verdict from its check: a failed check is a missing tool, unless the tool is
+/// required (strict mode; Docker under `CODECOMMIT_TEST_DOCKER=1`).
+fn decide(
+    tool: &Tool,
+    checked: Result<Option<PathBuf>, String>,
+    strict: bool,
+    docker_required: bool,
+) -> Probe {
+    let required = strict || matches!(tool, Tool::Docker { .. }) && docker_required;
+    let (missing, file) = match checked {
+        Ok(file) => (None, file),
+        Err(_) if required => (None, None),
+        Err(why) => (Some(why), None),
+    };
+    Probe {
+        tool: tool.clone(),
+        missing,
+        file,
+    }
 }
 
 /// For `build.rs`: probes `tools` and prints the instructions cargo reads: a `cfg` for each
@@ -337,6 +346,32 @@ mod tests {
         assert_eq!(docker_get(&host, "/_ping"), Ok(200));
         assert_eq!(docker_get(&host, "/images/x:y/json"), Ok(404));
         server.join().expect("fake engine");
+    }
+
+    #[test]
+    fn a_required_tool_is_never_missing() {
+        let docker = Tool::Docker { images: vec![] };
+        let absent = || Err::<Option<PathBuf>, String>("not there".into());
+        assert_eq!(
+            decide(&Tool::Grc, absent(), false, false)
+                .missing
+                .as_deref(),
+            Some("not there")
+        );
+        // Strict mode: every tool runs, and fails in the test if it is absent.
+        assert_eq!(decide(&Tool::Grc, absent(), true, false).missing, None);
+        assert_eq!(decide(&docker, absent(), true, false).missing, None);
+        // CODECOMMIT_TEST_DOCKER=1 requires Docker only.
+        assert_eq!(decide(&docker, absent(), false, true).missing, None);
+        assert!(decide(&Tool::Aws, absent(), false, true).missing.is_some());
+        let found = decide(
+            &Tool::Faketime,
+            Ok(Some("/usr/bin/faketime".into())),
+            false,
+            false,
+        );
+        assert_eq!(found.missing, None);
+        assert_eq!(found.file, Some(PathBuf::from("/usr/bin/faketime")));
     }
 
     /// A pyenv shim needs its own variables: found, but unusable where the tests start it.
