@@ -114,5 +114,8 @@ pub fn require_docker(images: &[&str]) -> Engine {
         }
         Ok(engine)
     });
-    checked.unwrap_or_else(|reason| panic!("{reason}"))
+    match checked {
+        Ok(engine) => engine,
+        Err(reason) => panic!("{reason}"),
+    }
 }
