@@ -1,9 +1,11 @@
 //! A git client image (`codecommit-git:<release>`) as a container on the mock's docker network,
-//! with a sandbox inside it: every command runs under `env -i` with the same variables, for the
-//! same reasons, as `codecommit_testkit::Sandbox::env` on the host.
+//! with a sandbox inside it: every command runs under `env -i` with an environment from the same
+//! builder, for the same reasons, as `codecommit_testkit::Sandbox::env` on the host.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use codecommit_testkit::env::ChildEnv;
 use testcontainers::CopyTargetOptions;
 use testcontainers::runners::SyncRunner;
 use testcontainers::{Container, GenericImage, ImageExt};
@@ -89,7 +91,11 @@ impl GitClient {
             format!("{ROOT}/{cwd}")
         };
         let mut full: Vec<String> = vec!["env".into(), "-i".into(), format!("--chdir={dir}")];
-        full.extend(sandbox_env().into_iter().map(|(k, v)| format!("{k}={v}")));
+        full.extend(
+            sandbox_env()
+                .vars()
+                .map(|(k, v)| format!("{}={}", k.to_string_lossy(), v.to_string_lossy())),
+        );
         full.extend(argv.iter().map(|a| (*a).to_owned()));
         exec(&self.container, &full)
     }
@@ -107,30 +113,61 @@ impl GitClient {
     }
 }
 
-/// The whole environment of a sandboxed command in a client container, with the reason for each.
-pub fn sandbox_env() -> Vec<(&'static str, String)> {
-    vec![
-        // Tools find their configuration from HOME: the sandbox's, with its ~/.gitconfig.
-        ("HOME", HOME.into()),
-        ("XDG_CONFIG_HOME", format!("{HOME}/.config")),
-        // No system configuration. GIT_CONFIG_SYSTEM needs git 2.32; bullseye has 2.30.
-        ("GIT_CONFIG_NOSYSTEM", "1".into()),
-        // A prompt would hang the test: make git fail with a message instead.
-        ("GIT_TERMINAL_PROMPT", "0".into()),
+/// The whole environment of a sandboxed command in a client container (a Debian system,
+/// whatever the host is): [`ChildEnv`] says why each variable is there.
+pub fn sandbox_env() -> ChildEnv {
+    let home = Path::new(HOME);
+    ChildEnv::for_unix()
+        .home(home)
+        // No system configuration: GIT_CONFIG_SYSTEM needs git 2.32, and bullseye has 2.30 (whose
+        // global file is $HOME/.gitconfig anyway).
+        .git_config(None, &home.join(".gitconfig"))
+        .no_prompt()
         // The image's binaries (the workspace's helper is in /usr/local/bin) and nothing else.
-        ("PATH", "/usr/local/bin:/usr/bin:/bin".into()),
-        // Stable messages and dates.
-        ("LANG", "C".into()),
-        ("LC_ALL", "C".into()),
-        ("TZ", "UTC".into()),
-        ("TMPDIR", format!("{ROOT}/tmp")),
-        // The AWS SDKs read these files only.
-        ("AWS_CONFIG_FILE", format!("{HOME}/.aws/config")),
-        (
-            "AWS_SHARED_CREDENTIALS_FILE",
-            format!("{HOME}/.aws/credentials"),
-        ),
-        // No credential lookup may leave the container's network.
-        ("AWS_EC2_METADATA_DISABLED", "true".into()),
-    ]
+        .path(["/usr/local/bin", "/usr/bin", "/bin"].map(PathBuf::from))
+        .tmp(&Path::new(ROOT).join("tmp"))
+        .aws_files(&home.join(".aws/config"), &home.join(".aws/credentials"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_container_sandbox_is_unix_and_takes_nothing_from_this_process() {
+        let env = sandbox_env();
+        let get = |k: &str| env.get(k).map(|v| v.to_string_lossy().into_owned());
+        assert_eq!(get("HOME").as_deref(), Some(HOME));
+        assert_eq!(get("PATH").as_deref(), Some("/usr/local/bin:/usr/bin:/bin"));
+        assert_eq!(get("TMPDIR").as_deref(), Some("/sandbox/tmp"));
+        assert_eq!(get("GIT_CONFIG_NOSYSTEM").as_deref(), Some("1"));
+        assert_eq!(
+            get("AWS_SHARED_CREDENTIALS_FILE").as_deref(),
+            Some("/sandbox/home/.aws/credentials")
+        );
+        // Nothing of the host's (Windows' SYSTEMROOT, the developer's variables) gets in.
+        let names: Vec<String> = env
+            .vars()
+            .map(|(k, _)| k.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "AWS_CONFIG_FILE",
+                "AWS_EC2_METADATA_DISABLED",
+                "AWS_SHARED_CREDENTIALS_FILE",
+                "GIT_CONFIG_GLOBAL",
+                "GIT_CONFIG_NOSYSTEM",
+                "GIT_TERMINAL_PROMPT",
+                "HOME",
+                "LANG",
+                "LC_ALL",
+                "PATH",
+                "TMPDIR",
+                "TZ",
+                "USERPROFILE",
+                "XDG_CONFIG_HOME",
+            ]
+        );
+    }
 }

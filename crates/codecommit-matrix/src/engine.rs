@@ -1,5 +1,6 @@
-//! Is there a Docker engine testcontainers can use, and are the images there? Missing → the test
-//! says why and skips; with `CODECOMMIT_TEST_DOCKER=1` (set by `.ci/run`) missing is a failure.
+//! Is there a Docker engine testcontainers can use, and are the images there? The build script
+//! asks first: missing, the tests are ignored with the reason (`missing_docker`); with
+//! `CODECOMMIT_TEST_DOCKER=1` (set by `.ci/run`) they run, and missing is a failure here.
 //!
 //! Images are never pulled: testcontainers 0.28 has no pull policy and pulls whenever container
 //! creation answers 404, so every image is checked here first and a missing one stops the test
@@ -9,11 +10,6 @@ use testcontainers::bollard::Docker;
 
 /// Environment variable that makes a missing engine or image a failure instead of a skip.
 pub const DOCKER_ENV: &str = "CODECOMMIT_TEST_DOCKER";
-
-/// True when Docker tests must run (CI on Linux).
-pub fn docker_required() -> bool {
-    std::env::var_os(DOCKER_ENV).is_some_and(|v| !v.is_empty() && v != "0")
-}
 
 /// The engine, as seen through the client testcontainers uses (bollard, with the same
 /// `DOCKER_HOST`). bollard 0.21 pins API 1.53 but sends unversioned paths (`/containers/create`),
@@ -102,10 +98,12 @@ pub fn image_exists(image: &str) -> Result<bool, EngineError> {
     })
 }
 
-/// The engine if it is usable and every image in `images` exists; otherwise prints why the
-/// test is skipped and returns `None`, or panics with the reason when [`DOCKER_ENV`] is set.
+/// The engine, if it is usable and every image in `images` exists; otherwise the test fails with
+/// the reason. A test calling this is ignored when the build script found no engine or images
+/// (`missing_docker`, see `build.rs`), so it gets here without them only when [`DOCKER_ENV`] is
+/// set (CI) or the engine went away after the build: a failure either way, never a silent pass.
 #[track_caller]
-pub fn require_docker(images: &[&str]) -> Option<Engine> {
+pub fn require_docker(images: &[&str]) -> Engine {
     let checked = probe().and_then(|engine| {
         for image in images {
             if !image_exists(image)? {
@@ -117,14 +115,7 @@ pub fn require_docker(images: &[&str]) -> Option<Engine> {
         Ok(engine)
     });
     match checked {
-        Ok(engine) => Some(engine),
-        Err(reason) => {
-            assert!(
-                !docker_required(),
-                "{reason}; {DOCKER_ENV} is set, so this is a failure, not a skip"
-            );
-            eprintln!("skipped: {reason}");
-            None
-        }
+        Ok(engine) => engine,
+        Err(reason) => panic!("{reason}"),
     }
 }

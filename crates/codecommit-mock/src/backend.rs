@@ -1,7 +1,6 @@
 //! Real `git http-backend`, run as a CGI per request: the request body is streamed into its
 //! stdin and its stdout streamed back, so packs are never held whole in memory.
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::process::Stdio;
@@ -9,6 +8,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
+use codecommit_testkit::env::ChildEnv;
 use hyper::StatusCode;
 use hyper::body::{Body, Frame, Incoming};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader, ReadBuf};
@@ -37,15 +37,12 @@ pub enum BackendError {
 impl Backend {
     /// Finds `git-http-backend` in `git --exec-path` of the given git.
     pub fn locate(git: &Path, home: PathBuf) -> Result<Backend, BackendError> {
-        let out = std::process::Command::new(git)
-            .arg("--exec-path")
-            .env_clear()
-            .envs(crate::repo::child_env(&home))
-            .output()
-            .map_err(|source| BackendError::ExecPath {
-                git: git.to_owned(),
-                source,
-            })?;
+        let mut command = std::process::Command::new(git);
+        git_env(&home).apply(command.arg("--exec-path"));
+        let out = command.output().map_err(|source| BackendError::ExecPath {
+            git: git.to_owned(),
+            source,
+        })?;
         let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
         let name = if cfg!(windows) {
             "git-http-backend.exe"
@@ -58,6 +55,22 @@ impl Backend {
         } else {
             Err(BackendError::Missing(program))
         }
+    }
+}
+
+/// The environment of every git process the backend starts, built from scratch: this machine
+/// exports `GIT_SSL_CAINFO` and has an `/etc/gitconfig`, and neither belongs in the server.
+pub fn git_env(home: &Path) -> ChildEnv {
+    let env = ChildEnv::new()
+        // No user or system configuration: the repositories' own config is the whole story.
+        .home(home)
+        .git_config(None, &home.join(".gitconfig"))
+        // Temporary files stay in the mock's own temporary directory.
+        .tmp(&std::env::temp_dir());
+    match std::env::var_os("PATH") {
+        // git finds its helpers (`git-upload-pack`, …) through its exec path and the mock's PATH.
+        Some(path) => env.set("PATH", path),
+        None => env,
     }
 }
 
@@ -94,33 +107,35 @@ pub async fn run(
     max_body: u64,
     idle: Duration,
 ) -> Result<CgiResponse, Reason> {
-    let mut env: Vec<(OsString, OsString)> = crate::repo::child_env(&backend.home);
-    let mut set = |k: &str, v: &str| env.push((k.into(), v.into()));
-    set("GATEWAY_INTERFACE", "CGI/1.1");
-    set("SERVER_PROTOCOL", "HTTP/1.1");
-    set("GIT_HTTP_EXPORT_ALL", "1");
-    set("REQUEST_METHOD", &req.method);
-    set("PATH_INFO", &req.path_info);
-    set("QUERY_STRING", &req.query);
-    set("REMOTE_USER", &req.remote_user);
-    set("REMOTE_ADDR", "127.0.0.1");
+    let mut env = git_env(&backend.home)
+        // The CGI/1.1 request, as a web server would pass it.
+        .set("GATEWAY_INTERFACE", "CGI/1.1")
+        .set("SERVER_PROTOCOL", "HTTP/1.1")
+        .set("REQUEST_METHOD", &req.method)
+        .set("PATH_INFO", &req.path_info)
+        .set("QUERY_STRING", &req.query)
+        .set("REMOTE_USER", &req.remote_user)
+        .set("REMOTE_ADDR", "127.0.0.1")
+        // Every repository under the root is served; access was decided before the CGI runs.
+        .set("GIT_HTTP_EXPORT_ALL", "1")
+        .set("GIT_PROJECT_ROOT", &req.project_root);
     if let Some(v) = &req.content_type {
-        set("CONTENT_TYPE", v);
+        env = env.set("CONTENT_TYPE", v);
     }
     if let Some(v) = req.content_length {
-        set("CONTENT_LENGTH", &v.to_string());
+        env = env.set("CONTENT_LENGTH", v.to_string());
     }
     if let Some(v) = &req.content_encoding {
-        set("HTTP_CONTENT_ENCODING", v);
+        env = env.set("HTTP_CONTENT_ENCODING", v);
     }
     if let Some(v) = &req.git_protocol {
-        set("GIT_PROTOCOL", v);
+        // Protocol v2 is asked for in this header; git reads it from here.
+        env = env.set("GIT_PROTOCOL", v);
     }
-    env.push(("GIT_PROJECT_ROOT".into(), req.project_root.clone().into()));
 
-    let mut child = Command::new(&backend.program)
-        .env_clear()
-        .envs(env)
+    let mut command = std::process::Command::new(&backend.program);
+    env.apply(&mut command);
+    let mut child = Command::from(command)
         .current_dir(&req.project_root)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

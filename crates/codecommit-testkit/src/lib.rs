@@ -1,24 +1,40 @@
 //! Test support shared by the crates of this workspace.
 //!
 //! Two rules live here so that no test has to remember them:
-//! - every child process gets an environment built from scratch ([`Sandbox::command`]), never the
-//!   developer's: this machine exports `GIT_SSL_CAINFO`, has `aws` on `PATH` and a credential
-//!   helper in `/etc/gitconfig`, and a developer may have real AWS keys in their environment;
-//! - an external tool a test needs (the AWS CLI, git-remote-codecommit, Docker) is looked up with
-//!   [`require_tool`]: missing, it skips the test locally with a reason, and fails it when
-//!   `CODECOMMIT_TEST_STRICT=1`, which `.ci/run` sets so CI never skips silently.
+//! - every child process gets an environment built from scratch ([`env::ChildEnv`], used by
+//!   [`Sandbox::command`]), never the developer's: this machine exports `GIT_SSL_CAINFO`, has
+//!   `aws` on `PATH` and a credential helper in `/etc/gitconfig`, and a developer may have real
+//!   AWS keys in their environment;
+//! - a test that needs an external tool (the AWS CLI, git-remote-codecommit, faketime, Docker)
+//!   is ignored with a reason when the tool is missing ([`build::probe_tools`] in the crate's
+//!   `build.rs`, `#[cfg_attr(missing_aws, ignore = "...")]` on the test), so cargo's summary
+//!   shows it as not run; `CODECOMMIT_TEST_STRICT=1`, which `.ci/run` sets, makes every such
+//!   test run and fail loudly if the tool is absent.
+//!
+//! [`world`] is the standard test world (identities, repository, the mock's configuration).
 #![forbid(unsafe_code)]
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+pub mod build;
+pub mod env;
+pub mod world;
+
+use env::ChildEnv;
 
 /// Environment variable that turns a missing external tool from a skip into a failure.
 pub const STRICT_ENV: &str = "CODECOMMIT_TEST_STRICT";
 
 /// True when missing external tools must fail tests (CI).
 pub fn strict() -> bool {
-    std::env::var_os(STRICT_ENV).is_some_and(|v| !v.is_empty() && v != "0")
+    strict_var(STRICT_ENV)
+}
+
+/// True when the variable is set to something other than empty or `0`.
+pub fn strict_var(name: &str) -> bool {
+    std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0")
 }
 
 /// Looks up an external program: first the variable `override_env` (a path), then `PATH`.
@@ -43,21 +59,58 @@ fn executable_names(name: &str) -> impl Iterator<Item = String> + '_ {
     exts.iter().map(move |ext| format!("{name}{ext}"))
 }
 
-/// Finds a tool a test needs, or explains why the test is skipped (and panics in strict mode).
+/// Finds a tool a test needs, or fails the test saying how to provide it.
 ///
-/// Use as `let Some(aws) = require_tool("aws", "CODECOMMIT_TEST_AWS") else { return };`.
+/// A test calling this is ignored when the tool is missing (its crate's `build.rs` probes with
+/// [`build::probe_tools`]); it reaches this line without the tool only in strict mode, or when
+/// the tool went away after the build, and then it must fail, not pass.
 #[track_caller]
-pub fn require_tool(name: &str, override_env: &str) -> Option<PathBuf> {
-    let found = find_tool(name, override_env);
-    if found.is_none() {
-        let reason = format!("`{name}` not found (set {override_env} or put it on PATH)");
-        assert!(
-            !strict(),
-            "{reason}; {STRICT_ENV} is set, so this is a failure, not a skip"
-        );
-        eprintln!("skipped: {reason}");
+pub fn require_tool(name: &str, override_env: &str) -> PathBuf {
+    match find_tool(name, override_env) {
+        Some(path) => path,
+        None => panic!("`{name}` not found: set {override_env} or put it on PATH"),
     }
-    found
+}
+
+/// A binary of this workspace, beside the running test (or one directory up, for tests in
+/// `deps/`); built with the cargo that runs the tests when it is not there yet, so a test never
+/// skips for want of it (`cargo test -p codecommit-mock` does not build the helper by itself).
+pub fn workspace_binary(package: &str, name: &str) -> Result<PathBuf, String> {
+    let exe =
+        std::env::current_exe().map_err(|e| format!("cannot find the running program: {e}"))?;
+    let file = format!("{name}{}", std::env::consts::EXE_SUFFIX);
+    let dirs: Vec<PathBuf> = exe
+        .ancestors()
+        .skip(1)
+        .take(2)
+        .map(Path::to_path_buf)
+        .collect();
+    if let Some(found) = dirs.iter().map(|d| d.join(&file)).find(|p| p.is_file()) {
+        return Ok(found);
+    }
+    let Some(cargo) = std::env::var_os("CARGO") else {
+        return Err(format!(
+            "{file} is not beside {}; build it with `cargo build -p {package}`",
+            exe.display()
+        ));
+    };
+    let release = exe.components().any(|c| c.as_os_str() == "release");
+    // Cargo itself runs with the developer's environment: it needs their toolchain and registry.
+    let mut build = Command::new(cargo);
+    build.args(["build", "--quiet", "-p", package, "--bin", name]);
+    if release {
+        build.arg("--release");
+    }
+    let status = build
+        .status()
+        .map_err(|e| format!("cannot run cargo to build {name}: {e}"))?;
+    if !status.success() {
+        return Err(format!("`cargo build -p {package}` failed"));
+    }
+    dirs.iter()
+        .map(|d| d.join(&file))
+        .find(|p| p.is_file())
+        .ok_or_else(|| format!("built {name}, but it is not beside {}", exe.display()))
 }
 
 /// A throwaway HOME with its own git and AWS configuration, and the one way to start processes in it.
@@ -145,52 +198,23 @@ impl Sandbox {
         self
     }
 
-    /// The child's whole environment. Each variable says why it is there; nothing else gets in.
-    pub fn env(&self) -> Vec<(OsString, OsString)> {
-        let home = self.home();
+    /// The child's whole environment ([`ChildEnv`] says why each variable is there).
+    pub fn env(&self) -> ChildEnv {
         let mut path = vec![self.bin()];
         path.extend(self.path.iter().cloned());
-        let path = std::env::join_paths(path).expect("sandbox PATH entries contain no separator");
-        let mut env: Vec<(OsString, OsString)> = vec![
-            // Tools find their configuration from HOME: point it at the sandbox.
-            ("HOME".into(), home.clone().into()),
-            ("USERPROFILE".into(), home.clone().into()),
-            ("XDG_CONFIG_HOME".into(), home.join(".config").into()),
-            // Git reads exactly these two files, never the machine's /etc/gitconfig.
-            ("GIT_CONFIG_GLOBAL".into(), self.gitconfig_global().into()),
-            ("GIT_CONFIG_SYSTEM".into(), self.gitconfig_system().into()),
-            // A prompt would hang a test: make git fail instead, with a message we can match.
-            ("GIT_TERMINAL_PROMPT".into(), "0".into()),
-            // Stable messages and dates.
-            ("LANG".into(), "C".into()),
-            ("LC_ALL".into(), "C".into()),
-            ("TZ".into(), "UTC".into()),
-            ("TMPDIR".into(), self.root().join("tmp").into()),
-            // The AWS SDKs read these files only.
-            ("AWS_CONFIG_FILE".into(), self.aws_config().into()),
-            (
-                "AWS_SHARED_CREDENTIALS_FILE".into(),
-                self.aws_credentials().into(),
-            ),
-            // No credential lookup may leave loopback: the instance metadata service is off.
-            ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
-            ("PATH".into(), path),
-        ];
-        // Windows cannot start processes without these.
-        if cfg!(windows) {
-            for key in ["SYSTEMROOT", "SystemRoot", "COMSPEC", "PATHEXT", "WINDIR"] {
-                if let Some(v) = std::env::var_os(key) {
-                    env.push((key.into(), v));
-                }
-            }
-        }
-        env
+        ChildEnv::new()
+            .home(&self.home())
+            .git_config(Some(&self.gitconfig_system()), &self.gitconfig_global())
+            .no_prompt()
+            .tmp(&self.root().join("tmp"))
+            .aws_files(&self.aws_config(), &self.aws_credentials())
+            .path(path)
     }
 
     /// A command that runs in the sandbox with [`Sandbox::env`] and nothing else.
     pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
         let mut cmd = Command::new(program);
-        cmd.env_clear().envs(self.env()).current_dir(self.root());
+        self.env().apply(&mut cmd).current_dir(self.root());
         cmd
     }
 }

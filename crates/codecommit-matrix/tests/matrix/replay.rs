@@ -40,13 +40,15 @@ fn scenario_files() -> Vec<(String, Vec<u8>)> {
 }
 
 #[test]
+#[cfg_attr(
+    missing_docker,
+    ignore = "needs a Docker engine with the images of docker/build.sh (CODECOMMIT_TEST_DOCKER=1 makes it mandatory)"
+)]
 fn the_replay_inside_every_git_image() {
     let releases = releases();
     let images: Vec<String> = releases.iter().map(|r| git_image(r)).collect();
     let image_refs: Vec<&str> = images.iter().map(String::as_str).collect();
-    let Some(_engine) = require_docker(&image_refs) else {
-        return;
-    };
+    let _engine = require_docker(&image_refs);
     let files = scenario_files();
     let out_dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("replay");
     std::fs::create_dir_all(&out_dir).expect("report directory");

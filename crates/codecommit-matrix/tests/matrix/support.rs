@@ -4,9 +4,10 @@ use std::path::PathBuf;
 
 use codecommit_matrix::mock::{LogLine, MockContainer};
 
+// The standard world's repository and alice; bob here is a long-term key with pull rights only.
+pub use codecommit_testkit::world::{ALICE_KEY, ALICE_SECRET};
+use codecommit_testkit::world::{REGION, REPO};
 pub const REPO_URL: &str = "https://git-codecommit.us-east-2.amazonaws.com/v1/repos/MyDemoRepo";
-pub const ALICE_KEY: &str = "AKIAEXAMPLE0000ALICE";
-pub const ALICE_SECRET: &str = "alice/secret+key0000000000000000000000000";
 
 /// alice may pull and push MyDemoRepo (us-east-2); bob may only pull.
 pub fn config_toml() -> String {
@@ -23,12 +24,17 @@ access_key_id = "AKIAEXAMPLE00000BOB0"
 secret_access_key = "bob-secret"
 
 [[repository]]
-region = "us-east-2"
-name = "MyDemoRepo"
+region = "{REGION}"
+name = "{REPO}"
 pull = ["alice", "bob"]
 push = ["alice"]
 "#
     )
+}
+
+#[test]
+fn the_repository_url_is_the_standard_worlds() {
+    assert_eq!(REPO_URL, codecommit_testkit::world::url());
 }
 
 /// `~/.aws/credentials` for an access key.
@@ -38,28 +44,10 @@ pub fn aws_credentials(key: &str, secret: &str) -> String {
 
 pub const AWS_CONFIG: &str = "[default]\nregion = us-east-2\n";
 
-/// The workspace's helper next to this test binary (`cargo test --workspace` builds it).
-pub fn workspace_helper() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let name = if cfg!(windows) {
-        "git-credential-codecommit.exe"
-    } else {
-        "git-credential-codecommit"
-    };
-    let path = exe.parent()?.parent()?.join(name);
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        !codecommit_testkit::strict() && !codecommit_matrix::engine::docker_required(),
-        "{} not built; run `cargo test --workspace`",
-        path.display()
-    );
-    eprintln!(
-        "skipped: {} not built (run `cargo build -p git-credential-codecommit`)",
-        path.display()
-    );
-    None
+/// The workspace's helper, built next to this test binary when it is not there yet.
+pub fn workspace_helper() -> PathBuf {
+    codecommit_testkit::workspace_binary("git-credential-codecommit", "git-credential-codecommit")
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The log entries written since `mark` entries, and the whole log for failure messages.

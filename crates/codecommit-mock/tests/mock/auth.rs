@@ -8,22 +8,18 @@ use codecommit_testkit::{Sandbox, require_tool};
 
 use crate::support::*;
 
-/// The AWS CLI, if it runs in a scrubbed environment. A pyenv shim on PATH does not (it needs
-/// its own variables): locally that is a skip with a reason, in CI (`CODECOMMIT_TEST_AWS` set to
-/// the venv's `aws`, strict mode) a failure.
-fn usable_aws() -> Option<PathBuf> {
-    let aws = require_tool("aws", "CODECOMMIT_TEST_AWS")?;
+/// The AWS CLI, which runs in a scrubbed environment: a pyenv shim on PATH does not (it needs
+/// its own variables), and the build script then marks these tests ignored (`missing_aws`); in
+/// CI (`CODECOMMIT_TEST_AWS` set to the venv's `aws`, strict mode) it is a failure.
+fn usable_aws() -> PathBuf {
+    let aws = require_tool("aws", "CODECOMMIT_TEST_AWS");
     let out = Sandbox::new().command(&aws).arg("--version").output();
-    if out.as_ref().is_ok_and(|o| o.status.success()) {
-        return Some(aws);
-    }
-    let reason = format!(
-        "{} does not run in a scrubbed environment (set CODECOMMIT_TEST_AWS to a venv's aws)",
+    assert!(
+        out.as_ref().is_ok_and(|o| o.status.success()),
+        "{} does not run in a scrubbed environment (set CODECOMMIT_TEST_AWS to a venv's aws): {out:?}",
         aws.display()
     );
-    assert!(!codecommit_testkit::strict(), "{reason}");
-    eprintln!("skipped: {reason}");
-    None
+    aws
 }
 
 fn aws_sandbox(aws: &Path, key: &str, secret: &str, token: Option<&str>) -> Sandbox {
@@ -48,8 +44,12 @@ fn aws_sandbox(aws: &Path, key: &str, secret: &str, token: Option<&str>) -> Sand
 }
 
 #[test]
+#[cfg_attr(
+    missing_aws,
+    ignore = "needs the AWS CLI: set CODECOMMIT_TEST_AWS to a venv's aws, or put one on PATH"
+)]
 fn aws_cli_helper_clone_fetch_push_with_every_git() {
-    let Some(aws) = usable_aws() else { return };
+    let aws = usable_aws();
     let mock = start();
     for (i, git_bin) in gits().into_iter().enumerate() {
         let branch = format!("aws{i}");
@@ -102,8 +102,12 @@ fn aws_cli_helper_clone_fetch_push_with_every_git() {
 }
 
 #[test]
+#[cfg_attr(
+    missing_aws,
+    ignore = "needs the AWS CLI: set CODECOMMIT_TEST_AWS to a venv's aws, or put one on PATH"
+)]
 fn aws_cli_helper_with_session_token() {
-    let Some(aws) = usable_aws() else { return };
+    let aws = usable_aws();
     let mock = start();
     let git_bin = &gits()[0];
     let sandbox = aws_sandbox(&aws, TOM_KEY, TOM_SECRET, Some(TOM_TOKEN));
@@ -124,8 +128,12 @@ fn aws_cli_helper_with_session_token() {
 }
 
 #[test]
+#[cfg_attr(
+    missing_aws,
+    ignore = "needs the AWS CLI: set CODECOMMIT_TEST_AWS to a venv's aws, or put one on PATH"
+)]
 fn aws_cli_helper_password_expires_with_the_clock() {
-    let Some(aws) = usable_aws() else { return };
+    let aws = usable_aws();
     let mock = start();
     let git_bin = &gits()[0];
     let sandbox = aws_sandbox(&aws, ALICE_KEY, ALICE_SECRET, None);
@@ -152,8 +160,12 @@ fn aws_cli_helper_password_expires_with_the_clock() {
 }
 
 #[test]
+#[cfg_attr(
+    missing_aws,
+    ignore = "needs the AWS CLI: set CODECOMMIT_TEST_AWS to a venv's aws, or put one on PATH"
+)]
 fn aws_cli_helper_with_unknown_key_and_wrong_secret() {
-    let Some(aws) = usable_aws() else { return };
+    let aws = usable_aws();
     let mock = start();
     let git_bin = &gits()[0];
     let sandbox = aws_sandbox(&aws, ALICE_KEY, "not-alices-secret", None);
@@ -173,10 +185,12 @@ fn aws_cli_helper_with_unknown_key_and_wrong_secret() {
 }
 
 #[test]
+#[cfg_attr(
+    missing_grc,
+    ignore = "needs git-remote-codecommit: set CODECOMMIT_TEST_GRC or put it on PATH"
+)]
 fn git_remote_codecommit_clone_and_push() {
-    let Some(grc) = require_tool("git-remote-codecommit", "CODECOMMIT_TEST_GRC") else {
-        return;
-    };
+    let grc = require_tool("git-remote-codecommit", "CODECOMMIT_TEST_GRC");
     let mock = start();
     for (i, git_bin) in gits().into_iter().enumerate() {
         let git_dir = git_bin.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -228,38 +242,15 @@ fn git_remote_codecommit_clone_and_push() {
     }
 }
 
-/// The workspace's own helper, when its binary has been built next to this test's (always the
-/// case under `cargo test --workspace`, as CI runs it).
-fn workspace_helper() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let dir = exe.parent()?.parent()?;
-    let name = if cfg!(windows) {
-        "git-credential-codecommit.exe"
-    } else {
-        "git-credential-codecommit"
-    };
-    let path = dir.join(name);
-    if path.is_file() {
-        Some(path)
-    } else {
-        assert!(
-            !codecommit_testkit::strict(),
-            "{} not built; run `cargo test --workspace`",
-            path.display()
-        );
-        eprintln!(
-            "skipped: {} not built (run `cargo build -p git-credential-codecommit`)",
-            path.display()
-        );
-        None
-    }
+/// The workspace's own helper, built beside this test's binary when it is not there yet.
+fn workspace_helper() -> PathBuf {
+    codecommit_testkit::workspace_binary("git-credential-codecommit", "git-credential-codecommit")
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
 fn workspace_helper_clone_and_push() {
-    let Some(helper) = workspace_helper() else {
-        return;
-    };
+    let helper = workspace_helper();
     let mock = start();
     let git_bin = &gits()[0];
     let sandbox = Sandbox::new();

@@ -66,7 +66,8 @@ fn clone_fetch_push_with_every_git_and_protocol() {
         "{}",
         log_text(&log)
     );
-    let fsck = run(std::process::Command::new("git")
+    let fsck = run(Sandbox::new()
+        .command(tool("git"))
         .arg("-C")
         .arg(mock.repository_dir("us-east-2", "MyDemoRepo"))
         .arg("fsck"));
@@ -334,4 +335,40 @@ impl FromBytes for std::ffi::OsStr {
     fn from_encoded_bytes_unchecked_safe(b: &[u8]) -> std::ffi::OsString {
         String::from_utf8_lossy(b).into_owned().into()
     }
+}
+
+/// Every git the mock starts gets an environment built from scratch: none of this process's
+/// variables (this machine exports `GIT_SSL_CAINFO`; a developer may export AWS keys), no system
+/// or user git configuration, and the mock's PATH to find git's helpers.
+#[cfg(unix)] // Windows adds its own system variables and TMP/TEMP.
+#[test]
+fn git_processes_get_an_environment_from_scratch() {
+    let home = std::path::Path::new("/mock/home");
+    let env = codecommit_mock::backend::git_env(home);
+    let names: Vec<String> = env
+        .vars()
+        .map(|(k, _)| k.to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "GIT_CONFIG_GLOBAL",
+            "GIT_CONFIG_NOSYSTEM",
+            "HOME",
+            "LANG",
+            "LC_ALL",
+            "PATH",
+            "TMPDIR",
+            "TZ",
+            "USERPROFILE",
+            "XDG_CONFIG_HOME",
+        ]
+    );
+    assert_eq!(env.get("HOME"), Some(home.as_os_str()));
+    assert_eq!(
+        env.get("GIT_CONFIG_GLOBAL"),
+        Some(home.join(".gitconfig").as_os_str())
+    );
+    assert_eq!(env.get("GIT_CONFIG_NOSYSTEM"), Some("1".as_ref()));
+    assert_eq!(env.get("PATH"), std::env::var_os("PATH").as_deref());
 }

@@ -5,6 +5,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use codecommit_testkit::Sandbox;
+use codecommit_testkit::env::ChildEnv;
+
+/// The mock binary's environment: built from scratch, with this process's PATH, where the mock
+/// finds git (it builds its own children's environments).
+fn mock_env() -> ChildEnv {
+    ChildEnv::new().path(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ))
+}
 
 /// A running `codecommit-mock serve` and what its ready line said.
 pub struct Served {
@@ -21,7 +30,8 @@ impl Drop for Served {
 }
 
 pub fn serve(config: &Path, data: &Path) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_codecommit-mock"))
+    let mut child = mock_env()
+        .apply(&mut Command::new(env!("CARGO_BIN_EXE_codecommit-mock")))
         .args(["serve", "--config"])
         .arg(config)
         .arg("--data")
@@ -125,7 +135,11 @@ fn pushes_survive_kill_9_and_sigterm_exits_cleanly() {
     {
         let mut served = served;
         let pid = served.child.id().to_string();
-        check(Command::new("kill").args(["-TERM", &pid]));
+        check(
+            ChildEnv::new()
+                .apply(&mut Command::new(crate::support::tool("kill")))
+                .args(["-TERM", &pid]),
+        );
         let status = served.child.wait().expect("wait");
         assert!(status.success(), "exit after SIGTERM: {status:?}");
     }
@@ -136,7 +150,8 @@ fn bad_config_is_reported_with_the_key() {
     let sandbox = Sandbox::new();
     let config = sandbox.root().join("bad.toml");
     std::fs::write(&config, "[[identity]]\nnmae = \"x\"\n").expect("config");
-    let out = Command::new(env!("CARGO_BIN_EXE_codecommit-mock"))
+    let out = mock_env()
+        .apply(&mut Command::new(env!("CARGO_BIN_EXE_codecommit-mock")))
         .args(["serve", "--config"])
         .arg(&config)
         .output()

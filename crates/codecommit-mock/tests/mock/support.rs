@@ -6,10 +6,11 @@ use std::process::{Command, Output};
 use codecommit_mock::{Config, LogEntry, Mock, MockHandle, Options, Reason};
 use codecommit_testkit::Sandbox;
 
-pub const HOST: &str = "git-codecommit.us-east-2.amazonaws.com";
+// The standard world's endpoint, repository and alice; bob (pull only), tom (a session token of
+// a few characters) and EuRepo are this suite's own, for the rules the mock enforces.
+pub use codecommit_testkit::world::{ALICE_KEY, ALICE_SECRET, HOST};
+use codecommit_testkit::world::{GITHUB_HOST, GITHUB_REPO, REGION, REPO};
 pub const REPO_URL: &str = "https://git-codecommit.us-east-2.amazonaws.com/v1/repos/MyDemoRepo";
-pub const ALICE_KEY: &str = "AKIAEXAMPLE0000ALICE";
-pub const ALICE_SECRET: &str = "alice/secret+key0000000000000000000000000";
 pub const TOM_KEY: &str = "ASIAEXAMPLE00000TOM0";
 pub const TOM_SECRET: &str = "tom-secret";
 pub const TOM_TOKEN: &str = "IQoJb3JpZ2luX2VjE/tok+en==";
@@ -47,8 +48,8 @@ username = "bob-at-111122223333"
 password = "bob-git-password"
 
 [[repository]]
-region = "us-east-2"
-name = "MyDemoRepo"
+region = "{REGION}"
+name = "{REPO}"
 pull = ["alice", "bob", "tom"]
 push = ["alice", "tom"]
 
@@ -59,12 +60,17 @@ pull = ["alice"]
 push = ["alice"]
 
 [[static_host]]
-host = "github.com"
+host = "{GITHUB_HOST}"
 username = "octocat"
 password = "gh-password"
-repositories = ["octo/hello.git"]
+repositories = ["{GITHUB_REPO}"]
 "#
     )
+}
+
+#[test]
+fn the_repository_url_is_the_standard_worlds() {
+    assert_eq!(REPO_URL, codecommit_testkit::world::url());
 }
 
 pub fn config() -> Config {

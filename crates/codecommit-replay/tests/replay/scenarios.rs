@@ -138,10 +138,12 @@ fn every_scenario_with_the_workspace_helper() {
 
 /// The real `aws codecommit credential-helper` as the helper under test (mandatory in CI).
 #[test]
+#[cfg_attr(
+    missing_aws,
+    ignore = "needs the AWS CLI: set CODECOMMIT_TEST_AWS to a venv's aws, or put one on PATH"
+)]
 fn every_scenario_with_the_aws_cli_helper() {
-    let Some(aws) = require_tool("aws", "CODECOMMIT_TEST_AWS") else {
-        return;
-    };
+    let aws = require_tool("aws", "CODECOMMIT_TEST_AWS");
     let contract = Contract::load("aws-cli-v1", &codecommit_replay::default_scenarios_dir())
         .expect("the AWS CLI's contract loads");
     let helper = HelperUnderTest::new(&aws, contract.shapes.native).expect("the AWS CLI is there");

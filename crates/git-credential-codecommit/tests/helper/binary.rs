@@ -201,9 +201,8 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 fn git_version(git: &Path) -> (u32, u32) {
-    let out = std::process::Command::new(git)
-        .arg("--version")
-        .env_clear()
+    let out = codecommit_testkit::env::ChildEnv::new()
+        .apply(std::process::Command::new(git).arg("--version"))
         .output()
         .expect("git --version");
     let text = String::from_utf8_lossy(&out.stdout);
