@@ -13,6 +13,7 @@ use crate::exec;
 use crate::helper::HelperUnderTest;
 use crate::result::{ContractRow, Outcome};
 use crate::world;
+use codecommit_testkit::env::ChildEnv;
 use serde::Deserialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -337,14 +338,13 @@ impl CheckSandbox {
             home.join(".aws/none")
         };
         let mut command = Command::new(&helper.program);
-        command.args(args).env_clear().envs(helper_env(
-            &home,
-            &credentials_file,
-            &self.dir.path().join("tmp"),
-        ));
+        command.args(args);
+        let mut env = helper_env(&home, &credentials_file, &self.dir.path().join("tmp"));
         if let Some(p) = profile {
-            command.env("AWS_PROFILE", p);
+            // The temporary key is the profile `bob`: chosen as a user would choose it.
+            env = env.set("AWS_PROFILE", p);
         }
+        env.apply(&mut command);
         match exec::run(command, Some(input.as_bytes()), CALL_TIMEOUT) {
             Ok(done) => Call {
                 exit: Some(done.exit),
@@ -361,25 +361,11 @@ impl CheckSandbox {
 }
 
 /// The helper's whole environment for a check: its HOME and AWS files, and nothing of ours.
-fn helper_env(home: &Path, credentials: &Path, tmp: &Path) -> Vec<(String, std::ffi::OsString)> {
-    let mut env: Vec<(String, std::ffi::OsString)> = vec![
-        ("HOME".into(), home.into()),
-        ("USERPROFILE".into(), home.into()),
-        ("AWS_CONFIG_FILE".into(), home.join(".aws/config").into()),
-        ("AWS_SHARED_CREDENTIALS_FILE".into(), credentials.into()),
-        ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
-        ("TMPDIR".into(), tmp.into()),
-        ("LANG".into(), "C".into()),
-        ("TZ".into(), "UTC".into()),
-    ];
-    if cfg!(windows) {
-        for key in ["SYSTEMROOT", "SystemRoot", "COMSPEC", "PATHEXT", "WINDIR"] {
-            if let Some(v) = std::env::var_os(key) {
-                env.push((key.into(), v));
-            }
-        }
-    }
-    env
+fn helper_env(home: &Path, credentials: &Path, tmp: &Path) -> ChildEnv {
+    ChildEnv::new()
+        .home(home)
+        .aws_files(&home.join(".aws/config"), credentials)
+        .tmp(tmp)
 }
 
 fn request(protocol: &str, host: &str, path: Option<&str>) -> String {

@@ -77,7 +77,8 @@ pub fn is_static_elf(path: &Path) -> bool {
 
 fn describe(program: &Path) -> String {
     let mut command = Command::new(program);
-    command.arg("--version").env_clear();
+    command.arg("--version");
+    codecommit_testkit::env::ChildEnv::new().apply(&mut command);
     let version = crate::exec::run(command, None, std::time::Duration::from_secs(30))
         .ok()
         .map(|o| {

@@ -8,6 +8,7 @@ use crate::result::{Report, RunResult};
 use crate::run::VariantRun;
 use crate::sandbox::Tools;
 use crate::scenario::Scenario;
+use codecommit_testkit::env::ChildEnv;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -130,17 +131,15 @@ fn make_seed(git: &Path, dir: &Path) -> Result<PathBuf, String> {
     let home = dir.join("home");
     std::fs::create_dir_all(&home).map_err(|e| e.to_string())?;
     let run = |args: &[&str]| -> Result<(), String> {
-        let out = Command::new(git)
-            .args(args)
-            .env_clear()
-            .env("HOME", &home)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "Replay")
-            .env("GIT_AUTHOR_EMAIL", "replay@example.com")
-            .env("GIT_COMMITTER_NAME", "Replay")
-            .env("GIT_COMMITTER_EMAIL", "replay@example.com")
-            .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
-            .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
+        let mut command = Command::new(git);
+        command.args(args);
+        // Nobody's configuration, and the same author and date every time: the same object ids.
+        ChildEnv::new()
+            .home(&home)
+            .git_config(None, &home.join(".gitconfig"))
+            .git_identity("Replay", "replay@example.com", "2026-01-01T00:00:00Z")
+            .apply(&mut command);
+        let out = command
             .output()
             .map_err(|e| format!("making the seed repository: {e}"))?;
         if out.status.success() {

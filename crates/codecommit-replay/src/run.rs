@@ -14,6 +14,7 @@ use crate::standin::{self, HelperCall, Prompt};
 use crate::transcript::{Normalizer, collapse};
 use crate::vocabulary::Store;
 use crate::{skip, world};
+use codecommit_testkit::env::ChildEnv;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -123,15 +124,16 @@ impl Drop for Session<'_> {
         // A credential-cache daemon outlives git: stop it with the sandbox.
         let mut exit = Command::new(self.sandbox.git());
         exit.args(["credential-cache", "exit"])
-            .current_dir(self.sandbox.work())
-            .env_clear()
-            .envs(self.sandbox.env(
+            .current_dir(self.sandbox.work());
+        self.sandbox
+            .env(
                 &mock.proxy_url(),
                 mock.ca_file(),
                 0,
                 self.run.tools,
                 self.run.git.version,
-            ));
+            )
+            .apply(&mut exit);
         let _ = exec::run(exit, None, Duration::from_secs(10));
         mock.shutdown();
     }
@@ -196,17 +198,16 @@ impl Session<'_> {
         mock.clear_log();
 
         let mut command = Command::new(self.sandbox.git());
-        command
-            .args(&args)
-            .current_dir(self.sandbox.work())
-            .env_clear()
-            .envs(self.sandbox.env(
+        command.args(&args).current_dir(self.sandbox.work());
+        self.sandbox
+            .env(
                 &mock.proxy_url(),
                 mock.ca_file(),
                 self.offset,
                 self.run.tools,
                 self.run.git.version,
-            ));
+            )
+            .apply(&mut command);
         for (k, v) in &step.env {
             command.env(k, world::expand(v, &extra)?);
         }
@@ -289,10 +290,14 @@ fn start_mock(
         clone
             .args(["clone", "--bare", "--quiet"])
             .arg(seed)
-            .arg(&target)
-            .env_clear()
-            .env("HOME", sandbox.root().join("tmp"))
-            .env("GIT_CONFIG_NOSYSTEM", "1");
+            .arg(&target);
+        // Harness plumbing: no configuration of anyone's, the sandbox's scratch space.
+        let tmp = sandbox.root().join("tmp");
+        ChildEnv::new()
+            .home(&tmp)
+            .git_config(None, &tmp.join(".gitconfig"))
+            .tmp(&tmp)
+            .apply(&mut clone);
         let out = exec::run(clone, None, STEP_TIMEOUT)
             .map_err(|e| format!("seeding {}: {e}", target.display()))?;
         if out.exit != 0 {

@@ -18,8 +18,8 @@ use crate::standin::{self, HelperTarget, StandinConfig};
 use crate::version::GitVersion;
 use crate::vocabulary::{ConfigFile, Program};
 use crate::world;
+use codecommit_testkit::env::ChildEnv;
 use std::collections::BTreeMap;
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug)]
@@ -240,71 +240,41 @@ impl Sandbox {
         clock_offset: u64,
         tools: &Tools,
         git: GitVersion,
-    ) -> Vec<(OsString, OsString)> {
+    ) -> ChildEnv {
         let home = self.home();
-        let path = std::env::join_paths([self.bin(), self.root.join("git")]).unwrap_or_default();
-        let mut env: Vec<(OsString, OsString)> = vec![
+        // Older git cannot be pointed at the sandbox's system file: it reads none rather than the
+        // machine's. (Its global file is $HOME/.gitconfig, the sandbox's anyway.)
+        let system =
+            (git >= crate::version::GIT_CONFIG_SYSTEM_SINCE).then(|| self.system_gitconfig());
+        let mut env = ChildEnv::new()
             // Everything that reads configuration from HOME reads the sandbox's.
-            ("HOME".into(), home.clone().into()),
-            ("USERPROFILE".into(), home.clone().into()),
-            ("XDG_CONFIG_HOME".into(), home.join(".config").into()),
+            .home(&home)
             // The two files a scenario's git configuration lives in; never /etc/gitconfig.
-            ("GIT_CONFIG_SYSTEM".into(), self.system_gitconfig().into()),
-            ("GIT_CONFIG_GLOBAL".into(), self.global_gitconfig().into()),
+            .git_config(system.as_deref(), &self.global_gitconfig())
             // Only what the scenario installed, and git: "command not found" is real.
-            ("PATH".into(), path),
-            // Prompts go to the recording askpass; a terminal prompt fails instead of hanging.
-            (
-                "GIT_ASKPASS".into(),
-                with_exe(&self.standin_dir().join("askpass")).into(),
-            ),
-            ("GIT_TERMINAL_PROMPT".into(), "0".into()),
-            ("CODECOMMIT_STANDIN_DIR".into(), self.standin_dir().into()),
+            .path([self.bin(), self.root.join("git")])
+            // A terminal prompt fails instead of hanging; prompts go to the recording askpass.
+            .no_prompt()
+            .set("GIT_ASKPASS", with_exe(&self.standin_dir().join("askpass")))
+            .set("CODECOMMIT_STANDIN_DIR", self.standin_dir())
             // The AWS SDKs and CLI read these files only, and never call instance metadata.
-            ("AWS_CONFIG_FILE".into(), home.join(".aws/config").into()),
-            (
-                "AWS_SHARED_CREDENTIALS_FILE".into(),
-                home.join(".aws/credentials").into(),
-            ),
-            ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
-            // Harness plumbing, not part of any story: the mock's proxy and CA. curl reads
-            // only the lower-case name for plain http.
-            ("HTTPS_PROXY".into(), proxy.into()),
-            ("http_proxy".into(), proxy.into()),
-            ("GIT_SSL_CAINFO".into(), ca_file.into()),
-            // Stable messages, dates and object ids.
-            ("LANG".into(), "C".into()),
-            ("LC_ALL".into(), "C".into()),
-            ("TZ".into(), "UTC".into()),
-            ("GIT_AUTHOR_NAME".into(), "Replay".into()),
-            ("GIT_AUTHOR_EMAIL".into(), "replay@example.com".into()),
-            ("GIT_COMMITTER_NAME".into(), "Replay".into()),
-            ("GIT_COMMITTER_EMAIL".into(), "replay@example.com".into()),
-            ("GIT_AUTHOR_DATE".into(), "2026-01-02T03:04:05Z".into()),
-            ("GIT_COMMITTER_DATE".into(), "2026-01-02T03:04:05Z".into()),
-            ("TMPDIR".into(), self.root.join("tmp").into()),
-        ];
-        if git < crate::version::GIT_CONFIG_SYSTEM_SINCE {
-            // Older git cannot be pointed at the sandbox's system file: read none rather than
-            // the machine's. (Its global file is $HOME/.gitconfig, the sandbox's anyway.)
-            env.push(("GIT_CONFIG_NOSYSTEM".into(), "1".into()));
-        }
+            .aws_files(&home.join(".aws/config"), &home.join(".aws/credentials"))
+            // Harness plumbing, not part of any story: the mock's proxy and CA. curl reads only
+            // the lower-case name for plain http.
+            .https_proxy(proxy, ca_file)
+            .set("http_proxy", proxy)
+            // Stable commits and dates.
+            .git_identity("Replay", "replay@example.com", "2026-01-02T03:04:05Z")
+            .tmp(&self.root.join("tmp"));
         if clock_offset > 0
             && let Some(lib) = &tools.faketime
         {
             // Git, its helpers and the helper under test all see the same later time.
-            env.push(("LD_PRELOAD".into(), lib.into()));
-            env.push(("FAKETIME".into(), format!("+{clock_offset}").into()));
-            // Only the wall clock moves: timeouts measured on the monotonic clock stay real.
-            env.push(("FAKETIME_DONT_FAKE_MONOTONIC".into(), "1".into()));
-        }
-        if cfg!(windows) {
-            // Windows cannot start processes without these.
-            for key in ["SYSTEMROOT", "SystemRoot", "COMSPEC", "PATHEXT", "WINDIR"] {
-                if let Some(v) = std::env::var_os(key) {
-                    env.push((key.into(), v));
-                }
-            }
+            env = env
+                .set("LD_PRELOAD", lib)
+                .set("FAKETIME", format!("+{clock_offset}"))
+                // Only the wall clock moves: timeouts measured on the monotonic clock stay real.
+                .set("FAKETIME_DONT_FAKE_MONOTONIC", "1");
         }
         env
     }

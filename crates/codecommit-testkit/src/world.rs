@@ -11,6 +11,10 @@ pub const HOST: &str = "git-codecommit.us-east-2.amazonaws.com";
 pub const REPO: &str = "MyDemoRepo";
 pub const GITHUB_HOST: &str = "github.com";
 pub const GITHUB_REPO: &str = "octo/hello.git";
+/// A host that is not CodeCommit and that no helper under test should answer for.
+pub const FOREIGN_HOST: &str = "git.example.com";
+/// A host that contains CodeCommit's whole name and is someone else's.
+pub const LOOK_ALIKE_HOST: &str = "git-codecommit.us-east-2.amazonaws.com.evil.example";
 
 /// The standard repository's clone URL, `https://{HOST}/v1/repos/{REPO}`.
 pub fn url() -> String {
@@ -107,6 +111,12 @@ name = "{REPO}"
 pull = [{everyone}]
 push = [{everyone}]
 
+[[foreign_host]]
+host = "{FOREIGN_HOST}"
+
+[[foreign_host]]
+host = "{LOOK_ALIKE_HOST}"
+
 [[static_host]]
 host = "{GITHUB_HOST}"
 username = "{OCTO_USER}"
@@ -127,6 +137,16 @@ pub fn placeholders() -> BTreeMap<&'static str, String> {
         ("region", REGION.to_owned()),
         ("repo", REPO.to_owned()),
         ("github_url", format!("https://{GITHUB_HOST}/{GITHUB_REPO}")),
+        (
+            "foreign_url",
+            format!("https://{FOREIGN_HOST}/team/project.git"),
+        ),
+        ("look_alike_host", LOOK_ALIKE_HOST.to_owned()),
+        (
+            "look_alike_url",
+            format!("https://{LOOK_ALIKE_HOST}/v1/repos/{REPO}"),
+        ),
+        ("http_url", format!("http://{HOST}/v1/repos/{REPO}")),
         ("alice.key", ALICE_KEY.to_owned()),
         ("alice.secret", ALICE_SECRET.to_owned()),
         ("bob.key", BOB_KEY.to_owned()),
@@ -177,6 +197,19 @@ pub fn expand(text: &str, extra: &BTreeMap<&'static str, String>) -> Result<Stri
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// The secret key of one of the world's access key ids.
+pub fn secret_of(access_key_id: &str) -> Option<&'static str> {
+    [
+        (ALICE_KEY, ALICE_SECRET),
+        (BOB_KEY, BOB_SECRET),
+        (CAROL_KEY, CAROL_SECRET),
+        (DAVE_KEY, DAVE_SECRET),
+    ]
+    .into_iter()
+    .find(|(k, _)| *k == access_key_id)
+    .map(|(_, s)| s)
 }
 
 /// Secrets of the world, longest first, with the names transcripts show instead.
