@@ -239,6 +239,15 @@ struct Call {
 }
 
 impl Call {
+    /// A call whose thread died: a failure, with the reason where a message would be.
+    fn lost() -> Call {
+        Call {
+            exit: None,
+            stdout: String::new(),
+            stderr: "the thread asking the helper panicked".into(),
+        }
+    }
+
     fn pairs(&self) -> Vec<(&str, &str)> {
         self.stdout
             .lines()
@@ -322,11 +331,12 @@ impl CheckSandbox {
         Ok(CheckSandbox { dir })
     }
 
-    /// Asks the helper once: `args` then the operation, `input` on stdin.
+    /// Asks the helper once: the shape's words, then the operation, `input` on stdin.
     fn call(
         &self,
         helper: &HelperUnderTest,
-        args: &[&str],
+        shape: &[&str],
+        operation: &str,
         input: &str,
         profile: Option<&str>,
         credentials: bool,
@@ -338,7 +348,7 @@ impl CheckSandbox {
             home.join(".aws/none")
         };
         let mut command = Command::new(&helper.program);
-        command.args(args);
+        command.args(shape).arg(operation);
         let mut env = helper_env(&home, &credentials_file, &self.dir.path().join("tmp"));
         if let Some(p) = profile {
             // The temporary key is the profile `bob`: chosen as a user would choose it.
@@ -406,33 +416,19 @@ pub fn observe(helper: &HelperUnderTest) -> Result<Observation, String> {
     let sandbox = CheckSandbox::new()?;
     let at = SystemTime::now();
     let standard = request("https", world::HOST, Some(&repo_path()));
-    let with = |shape: &[&str], op: &str| -> Vec<String> {
-        shape
-            .iter()
-            .map(|s| (*s).to_owned())
-            .chain([op.to_owned()])
-            .collect()
-    };
-    let args = |v: &[String]| -> Vec<String> { v.to_vec() };
     let (aws_cli_get, native_get) = std::thread::scope(|s| {
-        let a = s.spawn(|| {
-            let a = args(&with(AWS_CLI, "get"));
-            let a: Vec<&str> = a.iter().map(String::as_str).collect();
-            sandbox.call(helper, &a, &standard, None, true)
-        });
-        let n = sandbox.call(helper, &["get"], &standard, None, true);
-        (a.join().unwrap_or_else(|_| panic_call()), n)
+        let aws_cli = s.spawn(|| sandbox.call(helper, AWS_CLI, "get", &standard, None, true));
+        let native = sandbox.call(helper, NATIVE, "get", &standard, None, true);
+        (aws_cli.join().unwrap_or_else(|_| Call::lost()), native)
     });
     // The other promises are asked in the shape the helper answers (the AWS CLI's first).
-    let shape: &'static [&'static str] = if aws_cli_get.does() == Does::Answers {
+    let shape = if aws_cli_get.does() == Does::Answers {
         AWS_CLI
     } else {
         NATIVE
     };
     let call = |op: &str, input: &str, profile: Option<&str>, credentials: bool| {
-        let a = with(shape, op);
-        let a: Vec<&str> = a.iter().map(String::as_str).collect();
-        sandbox.call(helper, &a, input, profile, credentials)
+        sandbox.call(helper, shape, op, input, profile, credentials)
     };
     let stored = format!(
         "protocol=https\nhost={}\npath={}\nusername={}\npassword=20260101T000000Z{}\n\n",
@@ -441,29 +437,22 @@ pub fn observe(helper: &HelperUnderTest) -> Result<Observation, String> {
         world::ALICE_KEY,
         "0".repeat(64)
     );
-    let observation = std::thread::scope(|s| {
+    let no_path = request("https", world::HOST, None);
+    Ok(std::thread::scope(|s| {
         let session = s.spawn(|| call("get", &standard, Some("bob"), true));
-        let without_path =
-            s.spawn(|| call("get", &request("https", world::HOST, None), None, true));
+        let without_path = s.spawn(|| call("get", &no_path, None, true));
         let without_credentials = s.spawn(|| call("get", &standard, None, false));
         let store = s.spawn(|| call("store", &stored, None, true));
         let erase = s.spawn(|| call("erase", &stored, None, true));
         let hosts: Vec<(&'static str, Call)> = host_cases()
             .into_iter()
             .map(|(name, protocol, host)| {
-                (
-                    name,
-                    call(
-                        "get",
-                        &request(protocol, host, Some(&repo_path())),
-                        None,
-                        true,
-                    ),
-                )
+                let input = request(protocol, host, Some(&repo_path()));
+                (name, call("get", &input, None, true))
             })
             .collect();
         let join =
-            |h: std::thread::ScopedJoinHandle<'_, Call>| h.join().unwrap_or_else(|_| panic_call());
+            |h: std::thread::ScopedJoinHandle<'_, Call>| h.join().unwrap_or_else(|_| Call::lost());
         Observation {
             aws_cli_get: aws_cli_get.clone(),
             native_get: native_get.clone(),
@@ -476,16 +465,7 @@ pub fn observe(helper: &HelperUnderTest) -> Result<Observation, String> {
             shape,
             at,
         }
-    });
-    Ok(observation)
-}
-
-fn panic_call() -> Call {
-    Call {
-        exit: None,
-        stdout: String::new(),
-        stderr: "the thread asking the helper panicked".into(),
-    }
+    }))
 }
 
 /// What the mock's CodeCommit check says of an answer for `host` and the standard path.
