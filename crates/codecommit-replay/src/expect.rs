@@ -486,6 +486,63 @@ mod tests {
     }
 
     #[test]
+    fn an_expectation_is_specific_by_any_one_of_its_checks() {
+        assert!(!expect("exit = 128").is_specific());
+        for field in [
+            "stderr = [\"x\"]",
+            "stdout = []",
+            "prompts = []",
+            "helpers = []",
+            "mock = []",
+            "exposed = [\"h (http): access_key_id\"]",
+        ] {
+            assert!(
+                expect(&format!("exit = 128\n{field}")).is_specific(),
+                "{field}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_promise_in_a_when_must_be_the_contracts() {
+        let aws_cli = Contract::load("aws-cli-v1", &crate::default_scenarios_dir()).expect("loads");
+        let workspace = Contract::workspace();
+        // (the promises named, whether they are the workspace helper's, the AWS CLI's)
+        for (when, workspace_holds, aws_cli_holds) in [
+            ("native = true", true, false),
+            ("native = false", false, true),
+            ("other_https = \"refuses\"", true, true),
+            ("look_alike = \"refuses\"", true, false),
+            ("look_alike = \"answers\"", false, true),
+            ("plain_http = \"refuses\"", true, false),
+            ("plain_http = \"answers\"", false, true),
+            ("expiry = false", false, true),
+            ("expiry = true, look_alike = \"answers\"", false, false),
+        ] {
+            let e = expect(&format!("when = {{ helper = {{ {when} }} }}\nexit = 0"));
+            let v = v("2.47.3");
+            assert_eq!(e.when.holds(&v, &workspace), workspace_holds, "{when}");
+            assert_eq!(
+                e.when.holds(&v, &aws_cli),
+                aws_cli_holds,
+                "{when} (aws-cli-v1)"
+            );
+        }
+    }
+
+    #[test]
+    fn a_when_on_the_helper_alone_is_described() {
+        let e = expect(
+            "when = { helper = { look_alike = \"answers\" } }\nbecause = \"it leaks\"\nexit = 0",
+        );
+        assert!(!e.when.is_default());
+        assert_eq!(
+            describe(&e).as_deref(),
+            Some("helper answers look-alike hosts: it leaks")
+        );
+    }
+
+    #[test]
     fn compare_refuses_an_expectation_on_a_step_without_git() {
         let mut nothing_ran = got(0, "");
         nothing_ran.exit = None;
