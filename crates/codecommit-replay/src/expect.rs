@@ -240,7 +240,7 @@ impl<'de> Deserialize<'de> for HelperCallName {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<HelperCallName, D::Error> {
         let raw = String::deserialize(d)?;
         match raw.split_once(' ') {
-            Some((name, "get" | "store" | "erase")) if !name.is_empty() && !name.contains(' ') => {
+            Some((name, "get" | "store" | "erase")) if !name.is_empty() => {
                 Ok(HelperCallName(raw))
             }
             _ => Err(serde::de::Error::custom(format!(
@@ -439,6 +439,10 @@ mod tests {
         );
         let m = compare(&e, &got(128, "first\n")).expect("missing line");
         assert!(m.contains("stderr lacks"), "{m}");
+        let exact = expect("exit = 128\nstderr = [\"fatal: one\"]");
+        assert_eq!(compare(&exact, &got(128, "fatal: one  \n")), None);
+        let m = compare(&exact, &got(128, "fatal: two\n")).expect("another line");
+        assert!(m.starts_with("stderr lacks \"fatal: one\""), "{m}");
     }
 
     #[test]
