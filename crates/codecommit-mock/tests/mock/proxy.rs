@@ -114,3 +114,31 @@ fn silent_clients_are_dropped_after_the_header_timeout() {
     assert_eq!(stream.read(&mut buf).expect("closed, not timed out"), 0);
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+/// A host of a served shape that no certificate can name: the proxy says so (502) and logs its
+/// own reason, instead of a bad request.
+#[test]
+fn a_certificate_that_cannot_be_issued_is_its_own_reason() {
+    let mock = start();
+    for host in [
+        "vpce-a_b.git-codecommit.us-east-2.vpce.amazonaws.com",
+        &format!(
+            "vpce-{}.git-codecommit.us-east-2.vpce.amazonaws.com",
+            "0".repeat(64)
+        ),
+    ] {
+        let answer = raw(
+            &mock,
+            format!("CONNECT {host}:443 HTTP/1.1\r\n\r\n").as_bytes(),
+        );
+        assert!(
+            answer.starts_with("HTTP/1.1 502 Bad Gateway\r\n"),
+            "{answer}"
+        );
+        assert_last(&mock, 502, Some(Reason::CertificateFailed));
+        assert_eq!(
+            mock.log().last().map(|e| e.host.clone()).as_deref(),
+            Some(host)
+        );
+    }
+}
