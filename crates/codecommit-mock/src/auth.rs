@@ -571,6 +571,53 @@ mod tests {
         );
     }
 
+    /// A session token stops working at its expiry instant (STS's `Expiration`), not a second
+    /// later.
+    #[test]
+    fn a_session_expires_at_its_expiry_instant() {
+        let expiry = datetime!(2030-01-01 00:00:00 UTC);
+        let pw = |at| sigv4::password("tom-secret", at, "us-east-2", HOST, "/v1/repos/R");
+        let just_before = expiry - time::Duration::seconds(1);
+        assert_eq!(
+            check("ASIATOM%tok/en+=", &pw(just_before), just_before),
+            Ok("tom".into())
+        );
+        assert_eq!(
+            check("ASIATOM%tok/en+=", &pw(expiry), expiry),
+            Err(Reason::SessionExpired)
+        );
+    }
+
+    /// A region only a repository names (not in the built-in list) is still recognised as the
+    /// region a password was signed for.
+    #[test]
+    fn wrong_region_knows_configured_regions() {
+        let gate = Gate::new(
+            &Config::from_toml(
+                r#"
+                [[identity]]
+                name = "alice"
+                access_key_id = "AKIAALICE"
+                secret_access_key = "alice-secret"
+                [[repository]]
+                region = "xx-mars-1"
+                name = "R"
+                "#,
+            )
+            .expect("config"),
+        );
+        let now = datetime!(2026-03-01 12:00:00 UTC);
+        let pw = sigv4::password("alice-secret", now, "xx-mars-1", HOST, "/v1/repos/R");
+        let authn = gate.codecommit(
+            Some(&basic("AKIAALICE", &pw)),
+            HOST,
+            "us-east-2",
+            "v1/repos/R",
+            now,
+        );
+        assert_eq!(authn.result, Err(Reason::WrongRegion));
+    }
+
     const KEY: &str = "AKIAIOSFODNN7EXAMPLE";
     const CC_PASSWORD: &str =
         "20171224T115320Zb6df2d758a8023b2f000a546417007b65494f3ce8ad0300fd45fcfa173f1959a";
