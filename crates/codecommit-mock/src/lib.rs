@@ -67,5 +67,5 @@ pub mod tls;
 pub use clock::Clock;
 pub use config::Config;
 pub use faults::Faults;
-pub use log::{LogEntry, Reason};
+pub use log::{Exposed, LogEntry, Reason};
 pub use mock::{Error, LogSink, Mock, MockHandle, Options};
