@@ -18,8 +18,9 @@
 //! whose endpoint does not hold the repository gets the 404 of step "repository" in the server.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 
@@ -27,8 +28,12 @@ use crate::config::{Config, Identity, StaticHost};
 use crate::log::{Exposed, Reason};
 use crate::sigv4::SignedPassword;
 
-/// How far a password's timestamp may be from the mock's clock, either way.
-pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+/// How far a password's timestamp may be from the mock's clock, either way, inclusive.
+///
+/// AWS documents only that the password stops working "after about 15 minutes"; the exact edge
+/// and any tolerance for clock skew are not documented. The mock's fixed rule: a password signed
+/// exactly 15 minutes before (or after) the mock's clock is accepted, one second more is not.
+pub const WINDOW: time::Duration = time::Duration::minutes(15);
 
 /// Regions tried to tell `wrong_region` from `signature_mismatch` (besides configured ones).
 const KNOWN_REGIONS: &[&str] = &[
@@ -171,11 +176,10 @@ impl Gate {
         let Ok(signed) = SignedPassword::parse(&password) else {
             return fail(Reason::BadPasswordFormat);
         };
-        let window = time::Duration::try_from(WINDOW).unwrap_or(time::Duration::MINUTE * 15);
-        if signed.time < now - window {
+        if signed.time < now - WINDOW {
             return fail(Reason::Expired);
         }
-        if signed.time > now + window {
+        if signed.time > now + WINDOW {
             return fail(Reason::NotYetValid);
         }
         let path = format!("/{repo_path}");
@@ -316,43 +320,10 @@ pub fn parse_basic(header: &[u8]) -> Option<(String, String)> {
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
     }
-    let decoded = String::from_utf8(base64_decode(rest.trim())?).ok()?;
+    // Standard alphabet with padding (RFC 4648 §4), as HTTP Basic uses (RFC 7617).
+    let decoded = String::from_utf8(STANDARD.decode(rest.trim()).ok()?).ok()?;
     let (user, password) = decoded.split_once(':')?;
     Some((user.to_owned(), password.to_owned()))
-}
-
-/// Standard base64 with padding (RFC 4648 §4), as used by HTTP Basic.
-fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    fn value(c: u8) -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    }
-    let b = s.as_bytes();
-    if !b.len().is_multiple_of(4) {
-        return None;
-    }
-    let mut out = Vec::with_capacity(b.len() / 4 * 3);
-    for (i, chunk) in b.chunks(4).enumerate() {
-        let last = i == b.len() / 4 - 1;
-        let pad = chunk.iter().rev().take_while(|&&c| c == b'=').count();
-        if pad > 2 || (pad > 0 && !last) {
-            return None;
-        }
-        let mut n = 0u32;
-        for &c in &chunk[..4 - pad] {
-            n = (n << 6) | value(c)?;
-        }
-        n <<= 6 * pad as u32;
-        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
-        out.extend_from_slice(&bytes[..3 - pad]);
-    }
-    Some(out)
 }
 
 #[cfg(test)]
@@ -524,6 +495,127 @@ mod tests {
         assert_eq!(none.result, Err(Reason::NoCredentials));
         let bad = gate().codecommit(Some(b"Basic ###"), HOST, "us-east-2", "v1/repos/R", now);
         assert_eq!(bad.result, Err(Reason::MalformedAuthorization));
+    }
+
+    /// The window's edges, by the fixed rule of [`WINDOW`]: 15 minutes either way is accepted,
+    /// one second more is not.
+    #[test]
+    fn the_fifteen_minute_window_is_inclusive() {
+        let signed = datetime!(2026-03-01 12:00:00 UTC);
+        let good = sigv4::password("alice-secret", signed, "us-east-2", HOST, "/v1/repos/R");
+        let at = |secs: i64| check("AKIAALICE", &good, signed + time::Duration::seconds(secs));
+        assert_eq!(
+            at(15 * 60),
+            Ok("alice".into()),
+            "signed exactly 15 minutes ago"
+        );
+        assert_eq!(at(15 * 60 + 1), Err(Reason::Expired));
+        assert_eq!(at(-15 * 60), Ok("alice".into()), "signed 15 minutes ahead");
+        assert_eq!(at(-15 * 60 - 1), Err(Reason::NotYetValid));
+        // The mock's clock has sub-second precision, the password's timestamp has not.
+        let late = signed + time::Duration::seconds(15 * 60) + time::Duration::milliseconds(1);
+        assert_eq!(check("AKIAALICE", &good, late), Err(Reason::Expired));
+    }
+
+    #[test]
+    fn empty_user_or_password_alone_is_not_empty_credentials() {
+        let now = datetime!(2026-03-01 12:00:00 UTC);
+        assert_eq!(check("", "", now), Err(Reason::EmptyCredentials));
+        assert_eq!(check("", "pw", now), Err(Reason::UnknownAccessKey));
+        assert_eq!(check("AKIAALICE", "", now), Err(Reason::BadPasswordFormat));
+    }
+
+    /// `+` and `/` are the two characters of the base64 alphabet that are not letters or
+    /// digits; secret keys and session tokens are full of them, so their encodings are too.
+    #[test]
+    fn basic_credentials_with_plus_and_slash_in_their_encoding() {
+        let header = basic("a", "???>>>");
+        let text = String::from_utf8(header.clone()).expect("ascii");
+        assert!(text.contains('+') && text.contains('/'), "{text}");
+        assert_eq!(parse_basic(&header), Some(("a".into(), "???>>>".into())));
+        // A static Git credential whose encoding holds both is accepted end to end.
+        let gate = Gate::new(
+            &Config::from_toml(
+                r#"
+                [[identity]]
+                name = "carol"
+                access_key_id = "AKIACAROL"
+                secret_access_key = "s"
+                [[git_credential]]
+                identity = "carol"
+                username = "carol-at-1"
+                password = "?>?>/+=="
+                "#,
+            )
+            .expect("config"),
+        );
+        let header = basic("carol-at-1", "?>?>/+==");
+        assert!(header.contains(&b'+') && header.contains(&b'/'));
+        let now = datetime!(2026-03-01 12:00:00 UTC);
+        let authn = gate.codecommit(Some(&header), HOST, "us-east-2", "v1/repos/R", now);
+        assert_eq!(authn.result, Ok("carol".into()));
+        // Padding only at the end, at most two, and no stray bits: anything else is malformed.
+        for bad in [
+            &b"Basic YQ==YQ=="[..],
+            b"Basic Y===",
+            b"Basic YR==",
+            b"Basic YWJjOmRl=ZWY=",
+            b"Basic YWJj-ZGVm",
+            b"Basic YWJj_ZGVm",
+        ] {
+            assert_eq!(parse_basic(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+        assert_eq!(
+            parse_basic(b"basic  YTpi  "),
+            Some(("a".into(), "b".into()))
+        );
+    }
+
+    /// A session token stops working at its expiry instant (STS's `Expiration`), not a second
+    /// later.
+    #[test]
+    fn a_session_expires_at_its_expiry_instant() {
+        let expiry = datetime!(2030-01-01 00:00:00 UTC);
+        let pw = |at| sigv4::password("tom-secret", at, "us-east-2", HOST, "/v1/repos/R");
+        let just_before = expiry - time::Duration::seconds(1);
+        assert_eq!(
+            check("ASIATOM%tok/en+=", &pw(just_before), just_before),
+            Ok("tom".into())
+        );
+        assert_eq!(
+            check("ASIATOM%tok/en+=", &pw(expiry), expiry),
+            Err(Reason::SessionExpired)
+        );
+    }
+
+    /// A region only a repository names (not in the built-in list) is still recognised as the
+    /// region a password was signed for.
+    #[test]
+    fn wrong_region_knows_configured_regions() {
+        let gate = Gate::new(
+            &Config::from_toml(
+                r#"
+                [[identity]]
+                name = "alice"
+                access_key_id = "AKIAALICE"
+                secret_access_key = "alice-secret"
+                [[repository]]
+                region = "xx-mars-1"
+                name = "R"
+                "#,
+            )
+            .expect("config"),
+        );
+        let now = datetime!(2026-03-01 12:00:00 UTC);
+        let pw = sigv4::password("alice-secret", now, "xx-mars-1", HOST, "/v1/repos/R");
+        let authn = gate.codecommit(
+            Some(&basic("AKIAALICE", &pw)),
+            HOST,
+            "us-east-2",
+            "v1/repos/R",
+            now,
+        );
+        assert_eq!(authn.result, Err(Reason::WrongRegion));
     }
 
     const KEY: &str = "AKIAIOSFODNN7EXAMPLE";

@@ -118,6 +118,110 @@ mod tests {
     }
 
     #[test]
+    fn regions() {
+        for good in [
+            "us-east-2",
+            "us-gov-west-1",
+            "cn-north-1",
+            "ap-southeast-4",
+            "eu-west-255",
+        ] {
+            assert!(is_region(good), "{good}");
+        }
+        for bad in [
+            "us-east",     // two parts
+            "useast-2",    // two parts
+            "use-east-2",  // the first part is not two letters
+            "u-east-2",    // nor here
+            "us--2",       // an empty part
+            "-us-east-2",  // an empty part first
+            "us-East-2",   // upper case
+            "us-ea_st-2",  // `_` is not a region letter
+            "us-ea st-2",  // nor a space
+            "us-east-x",   // the last part is not a number
+            "us-east-256", // nor a small one
+            "us-east-",    // nor present
+            "us-east-2a",  // an availability zone
+        ] {
+            assert!(!is_region(bad), "{bad}");
+        }
+    }
+
+    /// Each partition's tail belongs to its own shape only.
+    #[test]
+    fn tails_do_not_mix() {
+        let p = |h| parse_codecommit(h).is_some();
+        assert!(p("git-codecommit.us-east-2.amazonaws.com"));
+        assert!(!p("git-codecommit.us-east-2.amazonaws.org"));
+        assert!(!p("git-codecommit.us-east-2.vpce.amazonaws.com"));
+        assert!(!p("git-codecommit.us_east-2.amazonaws.com"));
+        assert!(!p("git-codecommit.us east-2.amazonaws.com"));
+        assert!(p("vpce-1.git-codecommit.cn-north-1.vpce.amazonaws.com.cn"));
+        assert!(!p("vpce-1.git-codecommit.cn-north-1.amazonaws.com.cn"));
+        assert!(!p("vpce-1.git-codecommit.us-east-2.amazonaws.com"));
+        assert!(!p("vpce-1.git-codecommit.us-east-2.vpce.amazonaws.com.cn"));
+        assert!(!p("vpce-1.git-codecommit.cn-north-1.vpce.amazonaws.com"));
+        assert!(!p("git-codecommit.cn-north-1.vpce.amazonaws.com.cn"));
+        assert!(!p("git-codecommit-fips.us-east-2"));
+        assert!(!p("git-codecommit"));
+        assert!(!p(""));
+        // Without a vpce label, the first label is the service.
+        assert_eq!(
+            parse_codecommit("git-codecommit.us-east-2.amazonaws.com"),
+            Some(CodeCommitHost {
+                region: "us-east-2".into(),
+                fips: false,
+                vpc_endpoint: false
+            })
+        );
+        assert!(!p("vpce.git-codecommit.us-east-2.vpce.amazonaws.com"));
+    }
+
+    #[test]
+    fn dns_names() {
+        for good in [
+            "a",
+            "git.example.com",
+            "x-1.example",
+            "0.example",
+            &format!("{}.example", "a".repeat(63)),
+            &[
+                "a".repeat(63),
+                "b".repeat(63),
+                "c".repeat(63),
+                "d".repeat(61),
+            ]
+            .join("."),
+        ] {
+            assert!(is_dns_name(good), "{good}");
+        }
+        for bad in [
+            "",
+            ".",
+            "example.com.",
+            ".example.com",
+            "a..b",
+            "-a.example",
+            "a-.example",
+            "a_b.example",
+            "a b.example",
+            "a@b.example",
+            "[::1]",
+            "\u{e9}.example",
+            &format!("{}.example", "a".repeat(64)),
+            &[
+                "a".repeat(63),
+                "b".repeat(63),
+                "c".repeat(63),
+                "d".repeat(62),
+            ]
+            .join("."),
+        ] {
+            assert!(!is_dns_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
     fn ports() {
         assert_eq!(
             strip_port("git-codecommit.us-east-2.amazonaws.com:443"),

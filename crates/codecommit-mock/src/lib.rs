@@ -3,7 +3,10 @@
 //! - An HTTP CONNECT proxy on loopback terminates TLS itself for whatever CodeCommit host git
 //!   asks for (`git-codecommit.<region>.amazonaws.com`, `-fips`, VPC endpoint and China shapes),
 //!   with certificates issued on the fly by a CA made per instance. Nothing leaves the machine:
-//!   CONNECT to any other host is refused (403), except configured static hosts.
+//!   CONNECT to any other host is refused (403), except configured static hosts and foreign
+//!   hosts (which serve nothing and record what credentials they were handed).
+//! - Absolute-form `http://` requests through the proxy are answered for the same hosts and never
+//!   served: 401 with the challenges, then 403 `plain_http` (see [`proxy`]).
 //! - Real `git http-backend` serves the repositories, run as a CGI per request with a scrubbed
 //!   environment; packs stream through and are never held whole in memory.
 //! - CodeCommit's authentication is checked from a table of identities (SigV4 `GIT` passwords,
@@ -64,5 +67,5 @@ pub mod tls;
 pub use clock::Clock;
 pub use config::Config;
 pub use faults::Faults;
-pub use log::{LogEntry, Reason};
+pub use log::{Exposed, LogEntry, Reason};
 pub use mock::{Error, LogSink, Mock, MockHandle, Options};

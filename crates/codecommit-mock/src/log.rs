@@ -76,8 +76,11 @@ pub enum Reason {
     /// A plain `http://` request through the proxy was sent credentials: 403. No repository is
     /// ever served over plain http. What they exposed is in [`LogEntry::exposed`].
     PlainHttp,
-    /// The proxy could not issue a TLS certificate for the CONNECT host: 502.
+    /// The proxy could not issue a TLS certificate for the CONNECT host (502): the host has a
+    /// served shape but is not a DNS name a certificate can carry (`vpce-a_b.git-codecommit…`).
     CertificateFailed,
+    /// `Content-Length` is not one decimal number (or repeated with different values): 400.
+    BadContentLength,
     /// Static host: wrong user or password.
     BadCredentials,
     /// `git http-backend` could not be run or answered garbage.
@@ -117,6 +120,7 @@ pub const REASONS: &[Reason] = &[
     Reason::ForeignHost,
     Reason::PlainHttp,
     Reason::CertificateFailed,
+    Reason::BadContentLength,
     Reason::BadCredentials,
     Reason::BackendFailed,
 ];
@@ -335,10 +339,11 @@ mod tests {
             | Reason::ForeignHost
             | Reason::PlainHttp
             | Reason::CertificateFailed
+            | Reason::BadContentLength
             | Reason::BadCredentials
             | Reason::BackendFailed => 1,
         };
-        assert_eq!(REASONS.iter().map(|&r| count(r)).sum::<usize>(), 33);
+        assert_eq!(REASONS.iter().map(|&r| count(r)).sum::<usize>(), 34);
         let unique: std::collections::HashSet<_> = REASONS.iter().collect();
         assert_eq!(unique.len(), REASONS.len());
     }

@@ -188,7 +188,7 @@ async fn read_head(stream: &mut TcpStream) -> Result<Vec<u8>, String> {
     let mut head = Vec::with_capacity(512);
     let mut byte = [0u8; 1];
     // Byte by byte, so nothing after the head (the TLS ClientHello) is consumed here.
-    while !head.ends_with(b"\r\n\r\n") && !head.ends_with(b"\n\n") {
+    while !head_complete(&head) {
         if head.len() >= MAX_PROXY_HEAD {
             return Err("(request head too large)".into());
         }
@@ -198,6 +198,11 @@ async fn read_head(stream: &mut TcpStream) -> Result<Vec<u8>, String> {
         }
     }
     Ok(head)
+}
+
+/// A head ends at its first blank line (CRLF, or bare LF as lenient servers accept).
+fn head_complete(head: &[u8]) -> bool {
+    head.ends_with(b"\r\n\r\n") || head.ends_with(b"\n\n")
 }
 
 fn first_line(head: &[u8]) -> String {
@@ -333,6 +338,15 @@ mod tests {
             path: path.into(),
             authorization: auth.map(<[u8]>::to_vec),
         }
+    }
+
+    #[test]
+    fn a_head_ends_at_its_blank_line() {
+        assert!(head_complete(b"CONNECT h:443 HTTP/1.1\r\n\r\n"));
+        assert!(head_complete(b"CONNECT h:443 HTTP/1.1\n\n"));
+        assert!(!head_complete(b"CONNECT h:443 HTTP/1.1\r\n"));
+        assert!(!head_complete(b"CONNECT h:443 HTTP/1.1\r\nHost: h\r\n"));
+        assert!(!head_complete(b""));
     }
 
     #[test]

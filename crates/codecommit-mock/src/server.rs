@@ -176,7 +176,12 @@ pub fn refusal(reason: Reason) -> (StatusCode, &'static str) {
             StatusCode::INTERNAL_SERVER_ERROR,
             "<InternalFailure>\n  <Message>Internal error</Message>\n</InternalFailure>\n",
         ),
-        BadPath | InvalidRepositoryName | UnknownService | BodyError | BadProxyRequest => (
+        BadPath
+        | InvalidRepositoryName
+        | UnknownService
+        | BodyError
+        | BadProxyRequest
+        | BadContentLength => (
             StatusCode::BAD_REQUEST,
             "<InvalidRequestException>\n  <Message>Bad request</Message>\n</InvalidRequestException>\n",
         ),
@@ -263,6 +268,28 @@ pub async fn handle(
     };
     state.log.record(entry);
     result
+}
+
+/// The request's `Content-Length`, if any. hyper has already refused a malformed one (400,
+/// before the service runs); this refuses anything else that is not one decimal number, rather
+/// than handing it to `git http-backend`.
+fn content_length(headers: &hyper::HeaderMap) -> Result<Option<u64>, Reason> {
+    let mut values = headers.get_all(CONTENT_LENGTH).iter();
+    let Some(first) = values.next() else {
+        return Ok(None);
+    };
+    let parse = |v: &HeaderValue| {
+        v.to_str()
+            .ok()
+            .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|s| s.parse::<u64>().ok())
+    };
+    let n = parse(first).ok_or(Reason::BadContentLength)?;
+    // Repeated headers must agree (RFC 9110 §8.6).
+    if values.any(|v| parse(v) != Some(n)) {
+        return Err(Reason::BadContentLength);
+    }
+    Ok(Some(n))
 }
 
 async fn respond(
@@ -367,15 +394,7 @@ async fn respond(
         }
     };
 
-    let content_length = match req.headers().get(CONTENT_LENGTH) {
-        None => None,
-        Some(v) => Some(
-            v.to_str()
-                .ok()
-                .and_then(|s| s.parse::<u64>().ok())
-                .ok_or(Reason::BadPath)?,
-        ),
-    };
+    let content_length = content_length(req.headers())?;
     if content_length.is_some_and(|n| n > state.limits.max_body_bytes) {
         return Err(Reason::BodyTooLarge);
     }
@@ -416,4 +435,56 @@ async fn respond(
         }
     }
     Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lengths(values: &[&[u8]]) -> Result<Option<u64>, Reason> {
+        let mut headers = hyper::HeaderMap::new();
+        for v in values {
+            headers.append(
+                CONTENT_LENGTH,
+                HeaderValue::from_bytes(v).expect("header value"),
+            );
+        }
+        content_length(&headers)
+    }
+
+    #[test]
+    fn content_length_is_one_decimal_number() {
+        assert_eq!(lengths(&[]), Ok(None));
+        assert_eq!(lengths(&[b"0"]), Ok(Some(0)));
+        assert_eq!(lengths(&[b"1234"]), Ok(Some(1234)));
+        assert_eq!(lengths(&[b"5", b"5"]), Ok(Some(5)));
+        for bad in [
+            &[&b"five"[..]][..],
+            &[b"+5"],
+            &[b"-5"],
+            &[b"5, 5"],
+            &[b""],
+            &[b"99999999999999999999999"],
+            &[b"\xff"],
+            &[b"5", b"6"],
+            &[b"5", b"x"],
+        ] {
+            assert_eq!(lengths(bad), Err(Reason::BadContentLength), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn every_reason_has_a_refusal() {
+        // Statuses the proxy and the log rely on, typed (no status parsed from a string).
+        assert_eq!(refusal(Reason::BadContentLength).0, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            refusal(Reason::CertificateFailed).0,
+            StatusCode::BAD_GATEWAY
+        );
+        assert_eq!(refusal(Reason::HostNotServed).0, StatusCode::FORBIDDEN);
+        assert_eq!(refusal(Reason::BadProxyRequest).0, StatusCode::BAD_REQUEST);
+        assert_eq!(refusal(Reason::ForeignHost).0, StatusCode::FORBIDDEN);
+        assert_eq!(refusal(Reason::PlainHttp).0, StatusCode::FORBIDDEN);
+        assert_eq!(refusal(Reason::NoCredentials).0, StatusCode::UNAUTHORIZED);
+    }
 }

@@ -17,6 +17,8 @@ pub enum TlsError {
     Rcgen(#[from] rcgen::Error),
     #[error("TLS configuration failed: {0}")]
     Rustls(#[from] rustls::Error),
+    #[error("{0:?} is neither a DNS name nor an IP address; no certificate can name it")]
+    NotAHostName(String),
 }
 
 /// The per-instance CA and its cache of server configurations, one per host name.
@@ -89,6 +91,11 @@ impl Authority {
         let bare = host.trim_start_matches('[').trim_end_matches(']');
         params.subject_alt_names = vec![match bare.parse::<std::net::IpAddr>() {
             Ok(ip) => SanType::IpAddress(ip),
+            // rcgen takes any ASCII; a client would refuse such a certificate with an error
+            // that hides the cause, so refuse to make it.
+            Err(_) if !crate::host::is_dns_name(host) => {
+                return Err(TlsError::NotAHostName(host.to_owned()));
+            }
             Err(_) => SanType::DnsName(host.try_into()?),
         }];
         params.key_usages = vec![
@@ -120,4 +127,25 @@ fn validity() -> (time::OffsetDateTime, time::OffsetDateTime) {
         now - time::Duration::days(1),
         now + time::Duration::days(3650),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn certificates_only_for_host_names_and_addresses() {
+        let ca = Authority::new().expect("CA");
+        for ok in [
+            "git-codecommit.us-east-2.amazonaws.com",
+            "127.0.0.1",
+            "[::1]",
+        ] {
+            assert!(ca.server_config(ok).is_ok(), "{ok}");
+        }
+        for bad in ["a_b.example", "a..b", "", &"a".repeat(64)] {
+            let e = ca.server_config(bad).expect_err(bad).to_string();
+            assert!(e.contains("neither a DNS name nor an IP address"), "{e}");
+        }
+    }
 }

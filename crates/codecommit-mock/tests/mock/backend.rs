@@ -301,6 +301,33 @@ fn bad_input_gets_clear_errors() {
         );
         assert_last(&mock, 403, Some(Reason::MalformedAuthorization));
     }
+    // A bad Content-Length: hyper answers 400 itself, before the mock sees the request, so
+    // nothing is logged (with `Transfer-Encoding` it drops the header). The mock's own check
+    // (`bad_content_length`) is a unit test in `server.rs`.
+    let before = mock.log().len();
+    for headers in [
+        &["Content-Length: five"][..],
+        &["Content-Length: 5, 5"],
+        &["Transfer-Encoding: chunked", "Content-Length: five"],
+    ] {
+        let mut cmd = curl(&sandbox, &mock);
+        cmd.args(auth);
+        for h in headers {
+            cmd.args(["-H", h]);
+        }
+        let status = curl_status(cmd.args([
+            "-H",
+            "Content-Type: application/x-git-upload-pack-request",
+            "--data-binary",
+            "12345",
+            &format!("{base}/v1/repos/MyDemoRepo/git-upload-pack"),
+        ]));
+        let expected = if headers.len() == 2 { "200" } else { "400" };
+        assert_eq!(status, expected, "{headers:?}\n{}", log_text(&mock.log()));
+    }
+    let log = mock.log();
+    assert_eq!(log.len(), before + 1, "{}", log_text(&log));
+    assert_eq!(log.last().and_then(|e| e.reason), None);
     // Oversized headers: hyper refuses them (431) without calling the service.
     let big = format!("X-Big: {}", "y".repeat(100 * 1024));
     let status = curl_status(

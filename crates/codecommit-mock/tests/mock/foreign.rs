@@ -327,3 +327,34 @@ fn codecommit_and_static_hosts_over_https_expose_nothing() {
         log_text(&log)
     );
 }
+
+/// Real session tokens run to a kilobyte or more: a plain-http request carrying one (several
+/// kilobytes of proxy request head) is still read and judged, not refused as garbage.
+#[test]
+fn plain_http_with_a_long_session_token() {
+    let mock = start_with(foreign_config());
+    let sandbox = Sandbox::new();
+    let token = "IQoJb3JpZ2luX2Vj".repeat(150);
+    let user = format!("{TEMP_KEY}%{token}");
+    let (status, _) = status_and_challenges(
+        curl_http(&sandbox, &mock)
+            .args(["-u", &format!("{user}:{}", leaked_password())])
+            .arg(format!("http://{HOST}/v1/repos/MyDemoRepo/info/refs")),
+    );
+    assert!(status.starts_with("HTTP/1.1 403"), "{status}");
+    let last = mock.log().last().cloned().expect("logged");
+    assert_eq!(
+        (last.reason, last.user.as_deref(), last.exposed),
+        (
+            Some(Reason::PlainHttp),
+            Some(TEMP_KEY),
+            vec![
+                Exposed::AccessKeyId,
+                Exposed::SessionToken,
+                Exposed::CodecommitPassword
+            ]
+        )
+    );
+    let json = serde_json::to_string(&mock.log()).expect("log as JSON");
+    assert!(!json.contains(&token[..32]), "{json}");
+}

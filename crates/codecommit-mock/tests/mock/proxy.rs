@@ -90,12 +90,14 @@ fn garbage_on_the_proxy_port_gets_400() {
     );
     assert!(raw(&mock, b"CONNECT \xff\xfe:443 HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 400"));
     assert!(raw(&mock, &[b'A'; 9000]).starts_with("HTTP/1.1 400"));
+    let answer = raw(
+        &mock,
+        b"GET https://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n",
+    );
+    // The proxy's own refusals are plain text, so a client shows them as they are.
     assert!(
-        raw(
-            &mock,
-            b"GET https://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n"
-        )
-        .starts_with("HTTP/1.1 400")
+        answer.starts_with("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n"),
+        "{answer}"
     );
     assert_eq!(reasons(&mock), vec![Reason::BadProxyRequest; 4]);
 }
@@ -113,4 +115,70 @@ fn silent_clients_are_dropped_after_the_header_timeout() {
     let mut buf = [0u8; 16];
     assert_eq!(stream.read(&mut buf).expect("closed, not timed out"), 0);
     assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+/// A host of a served shape that no certificate can name: the proxy says so (502) and logs its
+/// own reason, instead of a bad request.
+#[test]
+fn a_certificate_that_cannot_be_issued_is_its_own_reason() {
+    let mock = start();
+    for host in [
+        "vpce-a_b.git-codecommit.us-east-2.vpce.amazonaws.com",
+        &format!(
+            "vpce-{}.git-codecommit.us-east-2.vpce.amazonaws.com",
+            "0".repeat(64)
+        ),
+    ] {
+        let answer = raw(
+            &mock,
+            format!("CONNECT {host}:443 HTTP/1.1\r\n\r\n").as_bytes(),
+        );
+        assert!(
+            answer.starts_with("HTTP/1.1 502 Bad Gateway\r\n"),
+            "{answer}"
+        );
+        assert_last(&mock, 502, Some(Reason::CertificateFailed));
+        assert_eq!(
+            mock.log().last().map(|e| e.host.clone()).as_deref(),
+            Some(host)
+        );
+    }
+}
+
+/// Over plain http, an unserved host is the proxy's refusal (plain text, which git shows); a
+/// served one answers like the server it stands for (an XML error document, which git does not).
+#[test]
+fn plain_http_answers_carry_their_content_type() {
+    let mock = start();
+    let answer = raw(&mock, b"GET http://example.com/ HTTP/1.1\r\n\r\n");
+    assert!(
+        answer.starts_with("HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\n")
+            && answer.ends_with("\r\n\r\nhost not served by codecommit-mock\n"),
+        "{answer}"
+    );
+    let answer = raw(
+        &mock,
+        format!("GET http://{HOST}/ HTTP/1.1\r\nAuthorization: Basic YTpi\r\n\r\n").as_bytes(),
+    );
+    assert!(
+        answer.starts_with("HTTP/1.1 403 Forbidden\r\nContent-Type: application/xml\r\n"),
+        "{answer}"
+    );
+    let answer = raw(
+        &mock,
+        format!("GET http://{HOST}/ HTTP/1.1\r\n\r\n").as_bytes(),
+    );
+    assert!(
+        answer.starts_with("HTTP/1.1 401 Unauthorized\r\nContent-Type: application/xml\r\n")
+            && answer.contains("\r\nWWW-Authenticate: Basic realm=\"git-codecommit\"\r\n"),
+        "{answer}"
+    );
+    assert_eq!(
+        reasons(&mock),
+        [
+            Reason::HostNotServed,
+            Reason::PlainHttp,
+            Reason::NoCredentials
+        ]
+    );
 }
