@@ -9,6 +9,8 @@
 //!   `CODECOMMIT_TEST_STRICT=1`, which `.ci/run` sets so CI never skips silently.
 #![forbid(unsafe_code)]
 
+pub mod binary;
+
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::Command;
