@@ -38,28 +38,10 @@ pub fn aws_credentials(key: &str, secret: &str) -> String {
 
 pub const AWS_CONFIG: &str = "[default]\nregion = us-east-2\n";
 
-/// The workspace's helper next to this test binary (`cargo test --workspace` builds it).
-pub fn workspace_helper() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let name = if cfg!(windows) {
-        "git-credential-codecommit.exe"
-    } else {
-        "git-credential-codecommit"
-    };
-    let path = exe.parent()?.parent()?.join(name);
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        !codecommit_testkit::strict() && !codecommit_matrix::engine::docker_required(),
-        "{} not built; run `cargo test --workspace`",
-        path.display()
-    );
-    eprintln!(
-        "skipped: {} not built (run `cargo build -p git-credential-codecommit`)",
-        path.display()
-    );
-    None
+/// The workspace's helper, built from the current sources by the cargo running this test (a
+/// helper left in target/ by another build must not decide the verdict).
+pub fn workspace_helper() -> PathBuf {
+    codecommit_testkit::binary::cargo_bin("git-credential-codecommit", "git-credential-codecommit")
 }
 
 /// The log entries written since `mark` entries, and the whole log for failure messages.

@@ -228,38 +228,14 @@ fn git_remote_codecommit_clone_and_push() {
     }
 }
 
-/// The workspace's own helper, when its binary has been built next to this test's (always the
-/// case under `cargo test --workspace`, as CI runs it).
-fn workspace_helper() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let dir = exe.parent()?.parent()?;
-    let name = if cfg!(windows) {
-        "git-credential-codecommit.exe"
-    } else {
-        "git-credential-codecommit"
-    };
-    let path = dir.join(name);
-    if path.is_file() {
-        Some(path)
-    } else {
-        assert!(
-            !codecommit_testkit::strict(),
-            "{} not built; run `cargo test --workspace`",
-            path.display()
-        );
-        eprintln!(
-            "skipped: {} not built (run `cargo build -p git-credential-codecommit`)",
-            path.display()
-        );
-        None
-    }
-}
-
 #[test]
 fn workspace_helper_clone_and_push() {
-    let Some(helper) = workspace_helper() else {
-        return;
-    };
+    // Built from the current sources: a helper left in target/ by another build (a mutant, a
+    // branch) must not decide this verdict.
+    let helper = codecommit_testkit::binary::cargo_bin(
+        "git-credential-codecommit",
+        "git-credential-codecommit",
+    );
     let mock = start();
     let git_bin = &gits()[0];
     let sandbox = Sandbox::new();
