@@ -59,6 +59,17 @@ for package in "${packages[@]}"; do
   args+=(--package "$package")
 done
 
+# Proptest saves the inputs that failed under a mutant beside the tests (proptest-regressions/);
+# they are not regressions of the real code, so the directories this run creates go.
+regressions() { find crates -type d -name proptest-regressions | sort; }
+before=$(regressions)
+forget_new_regressions() {
+  comm -13 <(printf '%s\n' "$before") <(regressions) | while read -r dir; do
+    rm -rf -- "$dir"
+  done
+}
+trap forget_new_regressions EXIT
+
 # cargo-mutants passes a run that found no mutant at all (a mistyped or emptied file): each file
 # must yield at least one.
 list=$(cargo mutants --list "${args[@]}")
