@@ -43,6 +43,8 @@ PATH="$PWD/$venv/bin:$PATH" "$venv/bin/actionlint" .github/workflows/ci.yml
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+# Mutation testing of the security-critical files (issue 12): fails on any missed or timed-out mutant.
+bash ci/mutants.sh
 # The main job as the README runs it, leaving reports for CI to keep.
 cargo run --locked -p codecommit-replay -- replay --format json --output target/replay.json
 # The mock's load test: 32 clones and 8 pushers, kill -9 and restart, fsck (bounded, loopback).

@@ -240,9 +240,7 @@ impl<'de> Deserialize<'de> for HelperCallName {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<HelperCallName, D::Error> {
         let raw = String::deserialize(d)?;
         match raw.split_once(' ') {
-            Some((name, "get" | "store" | "erase")) if !name.is_empty() => {
-                Ok(HelperCallName(raw))
-            }
+            Some((name, "get" | "store" | "erase")) if !name.is_empty() => Ok(HelperCallName(raw)),
             _ => Err(serde::de::Error::custom(format!(
                 "helper call {raw:?} is not `NAME get|store|erase` (`aws get`, `osxkeychain store`)"
             ))),
@@ -439,6 +437,12 @@ mod tests {
         );
         let m = compare(&e, &got(128, "first\n")).expect("missing line");
         assert!(m.contains("stderr lacks"), "{m}");
+        let twice = expect("exit = 128\nstderr = [\"retry\", \"retry\"]");
+        assert_eq!(compare(&twice, &got(128, "retry\nx\nretry\n")), None);
+        assert!(
+            compare(&twice, &got(128, "retry\n")).is_some(),
+            "one line matches once"
+        );
         let exact = expect("exit = 128\nstderr = [\"fatal: one\"]");
         assert_eq!(compare(&exact, &got(128, "fatal: one  \n")), None);
         let m = compare(&exact, &got(128, "fatal: two\n")).expect("another line");

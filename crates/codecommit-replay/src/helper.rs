@@ -104,8 +104,10 @@ fn describe(program: &Path) -> String {
     }
 }
 
-/// A binary of this workspace: beside the running program (or one directory up, for tests in
-/// `deps/`); built with the cargo that started us when it is not there yet.
+/// A binary of this workspace, beside the running program (or one directory up, for tests in
+/// `deps/`). Run by cargo (`cargo run`, `cargo test`: `CARGO` is set), it is first built from the
+/// current sources, so a stale binary left in `target/` never stands in for the helper under
+/// test; an installed harness uses what is beside it.
 pub fn workspace_binary(package: &str, name: &str) -> Result<PathBuf, String> {
     let exe =
         std::env::current_exe().map_err(|e| format!("cannot find the running program: {e}"))?;
@@ -116,31 +118,29 @@ pub fn workspace_binary(package: &str, name: &str) -> Result<PathBuf, String> {
         .take(2)
         .map(Path::to_path_buf)
         .collect();
-    if let Some(found) = dirs.iter().map(|d| d.join(&file)).find(|p| p.is_file()) {
-        return Ok(found);
-    }
-    let Some(cargo) = std::env::var_os("CARGO") else {
-        return Err(format!(
-            "{file} is not beside {}; build it with `cargo build -p {package}` or pass --helper",
-            exe.display()
-        ));
-    };
-    let release = exe.components().any(|c| c.as_os_str() == "release");
-    let mut build = Command::new(cargo);
-    build.args(["build", "--quiet", "-p", package, "--bin", name]);
-    if release {
-        build.arg("--release");
-    }
-    let status = build
-        .status()
-        .map_err(|e| format!("cannot run cargo to build {name}: {e}"))?;
-    if !status.success() {
-        return Err(format!("`cargo build -p {package}` failed"));
+    if let Some(cargo) = std::env::var_os("CARGO") {
+        let release = exe.components().any(|c| c.as_os_str() == "release");
+        let mut build = Command::new(cargo);
+        build.args(["build", "--quiet", "-p", package, "--bin", name]);
+        if release {
+            build.arg("--release");
+        }
+        let status = build
+            .status()
+            .map_err(|e| format!("cannot run cargo to build {name}: {e}"))?;
+        if !status.success() {
+            return Err(format!("`cargo build -p {package} --bin {name}` failed"));
+        }
     }
     dirs.iter()
         .map(|d| d.join(&file))
         .find(|p| p.is_file())
-        .ok_or_else(|| format!("built {name}, but it is not beside {}", exe.display()))
+        .ok_or_else(|| {
+            format!(
+                "{file} is not beside {}; build it with `cargo build -p {package}` or pass --helper",
+                exe.display()
+            )
+        })
 }
 
 #[cfg(all(test, target_os = "linux"))]

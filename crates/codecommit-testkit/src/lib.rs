@@ -14,6 +14,8 @@
 //! [`world`] is the standard test world (identities, repository, the mock's configuration).
 #![forbid(unsafe_code)]
 
+pub mod binary;
+
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -70,47 +72,6 @@ pub fn require_tool(name: &str, override_env: &str) -> PathBuf {
         Some(path) => path,
         None => panic!("`{name}` not found: set {override_env} or put it on PATH"),
     }
-}
-
-/// A binary of this workspace, beside the running test (or one directory up, for tests in
-/// `deps/`); built with the cargo that runs the tests when it is not there yet, so a test never
-/// skips for want of it (`cargo test -p codecommit-mock` does not build the helper by itself).
-pub fn workspace_binary(package: &str, name: &str) -> Result<PathBuf, String> {
-    let exe =
-        std::env::current_exe().map_err(|e| format!("cannot find the running program: {e}"))?;
-    let file = format!("{name}{}", std::env::consts::EXE_SUFFIX);
-    let dirs: Vec<PathBuf> = exe
-        .ancestors()
-        .skip(1)
-        .take(2)
-        .map(Path::to_path_buf)
-        .collect();
-    if let Some(found) = dirs.iter().map(|d| d.join(&file)).find(|p| p.is_file()) {
-        return Ok(found);
-    }
-    let Some(cargo) = std::env::var_os("CARGO") else {
-        return Err(format!(
-            "{file} is not beside {}; build it with `cargo build -p {package}`",
-            exe.display()
-        ));
-    };
-    let release = exe.components().any(|c| c.as_os_str() == "release");
-    // Cargo itself runs with the developer's environment: it needs their toolchain and registry.
-    let mut build = Command::new(cargo);
-    build.args(["build", "--quiet", "-p", package, "--bin", name]);
-    if release {
-        build.arg("--release");
-    }
-    let status = build
-        .status()
-        .map_err(|e| format!("cannot run cargo to build {name}: {e}"))?;
-    if !status.success() {
-        return Err(format!("`cargo build -p {package}` failed"));
-    }
-    dirs.iter()
-        .map(|d| d.join(&file))
-        .find(|p| p.is_file())
-        .ok_or_else(|| format!("built {name}, but it is not beside {}", exe.display()))
 }
 
 /// A throwaway HOME with its own git and AWS configuration, and the one way to start processes in it.

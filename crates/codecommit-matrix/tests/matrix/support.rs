@@ -44,10 +44,9 @@ pub fn aws_credentials(key: &str, secret: &str) -> String {
 
 pub const AWS_CONFIG: &str = "[default]\nregion = us-east-2\n";
 
-/// The workspace's helper, built next to this test binary when it is not there yet.
+/// The workspace's helper, built from the current sources by the cargo running this test.
 pub fn workspace_helper() -> PathBuf {
-    codecommit_testkit::workspace_binary("git-credential-codecommit", "git-credential-codecommit")
-        .unwrap_or_else(|e| panic!("{e}"))
+    codecommit_testkit::binary::cargo_bin("git-credential-codecommit", "git-credential-codecommit")
 }
 
 /// The log entries written since `mark` entries, and the whole log for failure messages.

@@ -242,10 +242,10 @@ fn git_remote_codecommit_clone_and_push() {
     }
 }
 
-/// The workspace's own helper, built beside this test's binary when it is not there yet.
+/// The workspace's own helper, built from the current sources: a helper left in target/ by
+/// another build (a mutant, a branch) must not decide this verdict.
 fn workspace_helper() -> PathBuf {
-    codecommit_testkit::workspace_binary("git-credential-codecommit", "git-credential-codecommit")
-        .unwrap_or_else(|e| panic!("{e}"))
+    codecommit_testkit::binary::cargo_bin("git-credential-codecommit", "git-credential-codecommit")
 }
 
 #[test]

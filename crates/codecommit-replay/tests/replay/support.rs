@@ -35,10 +35,10 @@ pub fn tools() -> Tools {
 /// This workspace's helper, built beside the test binaries (`cargo test --workspace` builds it;
 /// `cargo test -p codecommit-replay` builds it on demand).
 pub fn workspace_helper() -> HelperUnderTest {
-    let path = codecommit_replay::helper::workspace_binary(
+    // Built from the current sources: a helper left in target/ by another build must not decide.
+    let path = codecommit_testkit::binary::cargo_bin(
         "git-credential-codecommit",
         "git-credential-codecommit",
-    )
-    .expect("git-credential-codecommit is built");
+    );
     HelperUnderTest::new(&path, true).expect("the workspace helper is there")
 }

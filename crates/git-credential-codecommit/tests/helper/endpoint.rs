@@ -127,6 +127,20 @@ fn hostile_and_foreign_hosts_are_not_codecommit() {
         "git-codecommit.US_EAST_2.amazonaws.com",
         "git-codecommit.useast.amazonaws.com",
         "git-codecommit.1-2-3.amazonaws.com",
+        // A region is dash-separated lowercase letters and digits: `_` or a space in any part
+        // (not only where dashes would be) is not a region.
+        "git-codecommit.us-east_x-2.amazonaws.com",
+        "git-codecommit.us-ea st-2.amazonaws.com",
+        "git-codecommit.us-east--2.amazonaws.com",
+        // Only a first label spelled `vpce-…` makes a VPC endpoint: any other DNS-valid label
+        // in front of a `.vpce.` host is someone else's name.
+        "endpoint-0123456789.git-codecommit.us-east-2.vpce.amazonaws.com",
+        "xvpce-0123456789.git-codecommit.us-east-2.vpce.amazonaws.com",
+        // The VPC endpoint label must be one DNS label: no `_`, no space, no trailing dash (its
+        // length is tested on its own below).
+        "vpce-0b7d2939abf67eadd_8lx2r5pp.git-codecommit.us-east-2.vpce.amazonaws.com",
+        "vpce-0b7d2939abf67eadd 8lx2r5pp.git-codecommit.us-east-2.vpce.amazonaws.com",
+        "vpce-0b7d2939abf67eadd-.git-codecommit.us-east-2.vpce.amazonaws.com",
         // AWS hosts that are not CodeCommit's Git endpoints.
         "codecommit.us-east-2.amazonaws.com",
         "s3.amazonaws.com",
@@ -179,4 +193,35 @@ fn splits_ports() {
     assert_eq!(split_port("h.example"), ("h.example", None));
     assert_eq!(split_port("[::1]:443"), ("[::1]", Some("443")));
     assert_eq!(split_port("[::1]"), ("[::1]", None));
+}
+
+/// A VPC endpoint label is a DNS label: 63 bytes is the longest that resolves, and still ours.
+#[test]
+fn vpce_label_of_63_bytes_is_the_longest_accepted() {
+    let label = format!("vpce-{}", "0".repeat(58));
+    assert_eq!(label.len(), 63);
+    let host = format!("{label}.git-codecommit.us-east-2.vpce.amazonaws.com");
+    let endpoint = Endpoint::parse(&host).expect("a 63-byte VPC endpoint label is a DNS label");
+    assert_eq!(endpoint.vpce.as_deref(), Some(label.as_str()));
+    let longer = format!("{label}0.git-codecommit.us-east-2.vpce.amazonaws.com");
+    assert_eq!(
+        Endpoint::parse(&longer),
+        None,
+        "64 bytes is not a DNS label"
+    );
+}
+
+/// An endpoint prints as the host the password signs: git's spelling, without the port.
+#[test]
+fn an_endpoint_displays_as_its_signed_host() {
+    let endpoint =
+        Endpoint::parse("Git-CodeCommit.us-east-2.amazonaws.com:443").expect("CodeCommit");
+    assert_eq!(
+        endpoint.to_string(),
+        "Git-CodeCommit.us-east-2.amazonaws.com"
+    );
+    assert_eq!(
+        Endpoint::for_region("cn-north-1", true).to_string(),
+        "git-codecommit-fips.cn-north-1.amazonaws.com.cn"
+    );
 }

@@ -104,6 +104,22 @@ fn refuses_input_larger_than_git_would_send() {
     );
 }
 
+/// The limit is exact: `MAX_INPUT` bytes are read, one byte more is refused.
+#[test]
+fn input_of_exactly_the_limit_is_read() {
+    let mut input = b"host=h\nwwwauth[]=".to_vec();
+    input.resize(MAX_INPUT - 2, b'a');
+    input.extend(b"\n\n");
+    assert_eq!(input.len(), MAX_INPUT);
+    assert_eq!(
+        read(&input).expect("exactly the limit").host.as_deref(),
+        Some("h")
+    );
+    // The same request one byte longer.
+    input.insert(input.len() - 2, b'a');
+    assert_eq!(read(&input), Err(ParseError::TooLarge));
+}
+
 #[test]
 fn response_uses_lf_only_and_this_order() {
     let mut out = Vec::new();
