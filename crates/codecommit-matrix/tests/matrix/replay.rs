@@ -15,27 +15,36 @@ use codecommit_replay::result::Outcome;
 const DYNAMIC_HELPER: &str = "/usr/local/lib/codecommit/git-credential-codecommit";
 const STATIC_HELPER: &str = "/usr/local/bin/git-credential-codecommit";
 
+/// Every scenario file and every helper contract, at the paths the container reads them from.
 fn scenario_files() -> Vec<(String, Vec<u8>)> {
     let dir = codecommit_replay::default_scenarios_dir();
     let mut files = Vec::new();
-    for entry in std::fs::read_dir(&dir)
-        .expect("the scenarios directory")
-        .flatten()
-    {
-        let path = entry.path();
-        if path.extension().is_some_and(|e| e == "toml") {
-            let name = path
-                .file_name()
-                .expect("a file name")
-                .to_string_lossy()
-                .into_owned();
-            files.push((
-                format!("/scenarios/{name}"),
-                std::fs::read(&path).expect("a scenario file"),
-            ));
+    for (sub, target) in [("", "/scenarios"), ("helpers", "/scenarios/helpers")] {
+        for entry in std::fs::read_dir(dir.join(sub))
+            .expect("the scenarios directory")
+            .flatten()
+        {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let name = path
+                    .file_name()
+                    .expect("a file name")
+                    .to_string_lossy()
+                    .into_owned();
+                files.push((
+                    format!("{target}/{name}"),
+                    std::fs::read(&path).expect("a scenario file"),
+                ));
+            }
         }
     }
-    assert!(!files.is_empty(), "no scenarios in {}", dir.display());
+    assert!(
+        files
+            .iter()
+            .any(|(p, _)| p.starts_with("/scenarios/helpers/")),
+        "no helper contracts in {}",
+        dir.join("helpers").display()
+    );
     files
 }
 
@@ -83,6 +92,9 @@ fn the_replay_inside_every_git_image() {
                     "/usr/bin/git",
                     "--helper",
                     helper,
+                    // Held to its contract: without one the run would be a survey, gating nothing.
+                    "--contract",
+                    "git-credential-codecommit",
                 ],
             )
             .unwrap_or_else(|e| panic!("{release}: run the replay: {e}"));
@@ -96,6 +108,16 @@ fn the_replay_inside_every_git_image() {
             report::from_json(&out.stdout).unwrap_or_else(|e| panic!("{release}: {e}\n{out}"));
         let results = &report.results;
         assert!(!results.is_empty(), "{release}: empty report");
+        assert_eq!(
+            report.contract.as_deref(),
+            Some("git-credential-codecommit"),
+            "{release}: the replay was not held to the helper's contract"
+        );
+        for row in &report.contract_rows {
+            if let Outcome::Fail(why) = &row.outcome {
+                failures.push(format!("{release}: the helper breaks its contract: {why}"));
+            }
+        }
         std::fs::write(out_dir.join(format!("{release}.json")), &out.stdout)
             .expect("keep the report");
         let (pass, fail, skip) = report.counts();
