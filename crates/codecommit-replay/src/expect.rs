@@ -571,6 +571,14 @@ mod tests {
                 "is not `NAME get|store|erase`",
             ),
             (
+                "exit = 0\nhelpers = [\" get\"]",
+                "is not `NAME get|store|erase`",
+            ),
+            (
+                "exit = 0\nhelpers = [\"aws\"]",
+                "is not `NAME get|store|erase`",
+            ),
+            (
                 "exit = 0\nmock = [\"OK\"]",
                 "does not start with an HTTP status",
             ),
