@@ -70,20 +70,28 @@ windows_plan() {
 
 # ---- Inside the image ---------------------------------------------------------------------------
 
+# cargo's JSON (for the test binaries' paths) to a file; its progress to the terminal.
+build_windows() {
+  cargo test --workspace --locked --no-run -Zbuild-std=std,panic_abort \
+    --target "$windows_target" --message-format=json-render-diagnostics >"$CARGO_TARGET_DIR/windows-build.json"
+}
+
+wine_prefix() {
+  wineboot --init >/dev/null 2>&1
+}
+
 inside_windows() {
   export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc
   local list=$CARGO_TARGET_DIR/windows-tests.tsv
   # One line per test binary: package, target name, executable (cargo's JSON, without jq).
-  timed "windows build (workspace, test targets included)" \
-    cargo test --workspace --locked --no-run -Zbuild-std=std,panic_abort \
-    --target "$windows_target" --message-format=json-render-diagnostics >"$CARGO_TARGET_DIR/windows-build.json"
+  timed "windows build (workspace, test targets included)" build_windows
   # Test harnesses only (profile "test":true): the plain .exe files are for CARGO_BIN_EXE_*.
   grep '"executable":"[^"]' "$CARGO_TARGET_DIR/windows-build.json" | grep -E '"profile":\{[^}]*"test":true' |
     sed -E 's/.*"manifest_path":"[^"]*\/([^/"]+)\/Cargo.toml".*"target":\{[^}]*"name":"([^"]+)".*"executable":"([^"]+)".*/\1\t\2\t\3/' >"$list"
   [ -s "$list" ] || die "the Windows build listed no test binary"
 
   # Wine's first start creates its prefix (about half a minute); later runs reuse it.
-  timed "wine prefix" wineboot --init >/dev/null 2>&1
+  timed "wine prefix" wine_prefix
 
   local failed=0 package name exe plan reason log start args
   while IFS=$'\t' read -r package name exe; do
