@@ -48,7 +48,7 @@ base_pid=$!
 
 build_static() {
   # The target is named so RUSTFLAGS apply to the binaries only, not to build scripts and
-  # proc macros; aws-lc-sys (the SDK's TLS) compiles its C with the same static flag. These
+  # proc macros; ring (the TLS crypto) compiles its C with the same static flag. These
   # binaries are test fixtures: the release profile's thin LTO and single codegen unit would
   # double the build time on a fresh 2-core machine for nothing the tests can see.
   RUSTFLAGS="-C target-feature=+crt-static" \

@@ -116,17 +116,23 @@ impl GitClient {
 /// The whole environment of a sandboxed command in a client container (a Debian system,
 /// whatever the host is): [`ChildEnv`] says why each variable is there.
 pub fn sandbox_env() -> ChildEnv {
-    let home = Path::new(HOME);
+    // Paths in the container, written with `/` whatever the host: `Path::join` on a Windows
+    // host would hand the container `/sandbox\tmp`.
+    let unix = |path: String| PathBuf::from(path);
     ChildEnv::for_unix()
-        .home(home)
+        .home(Path::new(HOME))
+        .set("XDG_CONFIG_HOME", format!("{HOME}/.config"))
         // No system configuration: GIT_CONFIG_SYSTEM needs git 2.32, and bullseye has 2.30 (whose
         // global file is $HOME/.gitconfig anyway).
-        .git_config(None, &home.join(".gitconfig"))
+        .git_config(None, &unix(format!("{HOME}/.gitconfig")))
         .no_prompt()
         // The image's binaries (the workspace's helper is in /usr/local/bin) and nothing else.
         .path(["/usr/local/bin", "/usr/bin", "/bin"].map(PathBuf::from))
-        .tmp(&Path::new(ROOT).join("tmp"))
-        .aws_files(&home.join(".aws/config"), &home.join(".aws/credentials"))
+        .tmp(&unix(format!("{ROOT}/tmp")))
+        .aws_files(
+            &unix(format!("{HOME}/.aws/config")),
+            &unix(format!("{HOME}/.aws/credentials")),
+        )
 }
 
 #[cfg(test)]
@@ -140,6 +146,14 @@ mod tests {
         assert_eq!(get("HOME").as_deref(), Some(HOME));
         assert_eq!(get("PATH").as_deref(), Some("/usr/local/bin:/usr/bin:/bin"));
         assert_eq!(get("TMPDIR").as_deref(), Some("/sandbox/tmp"));
+        assert_eq!(
+            get("XDG_CONFIG_HOME").as_deref(),
+            Some("/sandbox/home/.config")
+        );
+        assert_eq!(
+            get("GIT_CONFIG_GLOBAL").as_deref(),
+            Some("/sandbox/home/.gitconfig")
+        );
         assert_eq!(get("GIT_CONFIG_NOSYSTEM").as_deref(), Some("1"));
         assert_eq!(
             get("AWS_SHARED_CREDENTIALS_FILE").as_deref(),

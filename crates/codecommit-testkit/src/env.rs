@@ -217,10 +217,9 @@ mod tests {
         let env = ChildEnv::for_unix().home(home);
         assert_eq!(get(&env, "HOME").as_deref(), Some("/s/home"));
         assert_eq!(get(&env, "USERPROFILE").as_deref(), Some("/s/home"));
-        assert_eq!(
-            get(&env, "XDG_CONFIG_HOME").as_deref(),
-            Some("/s/home/.config")
-        );
+        // Joined with the platform's separator: `/s/home\.config` on Windows.
+        let config = home.join(".config");
+        assert_eq!(get(&env, "XDG_CONFIG_HOME").as_deref(), config.to_str());
 
         let env = ChildEnv::for_unix().git_config(Some(Path::new("/s/sys")), Path::new("/s/g"));
         assert_eq!(get(&env, "GIT_CONFIG_SYSTEM").as_deref(), Some("/s/sys"));

@@ -186,11 +186,10 @@ impl Default for Sandbox {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))] // `env` is a Unix program; the rule itself is platform-independent.
 mod tests {
     use super::*;
 
-    #[cfg(unix)] // `env` is a Unix program; the rule itself is platform-independent.
     #[test]
     fn child_environment_is_rebuilt_from_scratch() {
         let sandbox = Sandbox::new();

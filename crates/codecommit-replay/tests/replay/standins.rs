@@ -1,4 +1,6 @@
 //! The stand-ins, driven as git drives them: by name, with the protocol on stdin.
+// Most of these tests are Unix-only; elsewhere their shared pieces go unused.
+#![cfg_attr(not(unix), allow(unused_imports, dead_code))]
 use super::support::STANDIN;
 use codecommit_replay::scenario::{KeychainModel, ManagerModel};
 use codecommit_replay::standin::{self, HelperCall, StandinConfig};

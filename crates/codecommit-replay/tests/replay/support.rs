@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 pub const STANDIN: &str = env!("CARGO_BIN_EXE_codecommit-standin");
 pub const REPLAY: &str = env!("CARGO_BIN_EXE_codecommit-replay");
+#[cfg(unix)] // Only the canaries use it, and they are Unix-only (main.rs).
 pub const CANARY: &str = env!("CARGO_BIN_EXE_codecommit-canary");
 
 pub fn scenarios() -> Vec<Scenario> {

@@ -86,13 +86,10 @@ impl SdkSource {
 }
 
 fn provider_config(region: Option<&str>) -> ProviderConfig {
-    let config = ProviderConfig::without_region()
+    ProviderConfig::without_region()
         .with_behavior_version(Some(BehaviorVersion::latest()))
-        .with_region(region.map(|r| Region::new(r.to_owned())));
-    match lazy_http::LazyHttpClient::sdk_default() {
-        Some(client) => config.with_http_client(client),
-        None => config,
-    }
+        .with_region(region.map(|r| Region::new(r.to_owned())))
+        .with_http_client(lazy_http::LazyHttpClient::new())
 }
 
 impl AwsSource for SdkSource {

@@ -47,6 +47,32 @@ fn get_with_keys_from_the_shared_credentials_file() {
     assert!(!out.contains('\r'));
 }
 
+/// With no AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE, the shared files are found in the
+/// home directory, as the AWS CLI finds them: `$HOME/.aws` on Unix, `%USERPROFILE%\.aws` on
+/// Windows (ci/cross.sh runs this under Wine).
+#[test]
+fn shared_files_found_in_the_home_directory() {
+    let sandbox = sandbox_with_keys();
+    let mut helper = helper(&sandbox);
+    helper
+        .env_remove("AWS_CONFIG_FILE")
+        .env_remove("AWS_SHARED_CREDENTIALS_FILE");
+    #[cfg(windows)] // Windows has no HOME: the SDK falls back to %USERPROFILE%.
+    helper.env_remove("HOME");
+    let assert = helper
+        .arg("get")
+        .write_stdin(REQUEST)
+        .assert()
+        .success()
+        .stderr("");
+    let out = stdout_of(&assert);
+    assert!(
+        out.starts_with("username=AKIAIOSFODNN7EXAMPLE\npassword="),
+        "{out:?}"
+    );
+    assert!(!out.contains('\r'), "{out:?}");
+}
+
 /// The debug log shows the canonical request and string to sign, and never a secret: not the
 /// secret key, not the session token, not the password (which works for 15 minutes).
 #[test]

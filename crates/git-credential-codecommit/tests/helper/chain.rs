@@ -104,6 +104,89 @@ fn container_credentials_endpoint() {
     assert_signed_with_issued_credentials(&stdout_of(&assert), expires);
 }
 
+/// A TLS front on 127.0.0.1 for `backend` (a wiremock on plain HTTP), with a certificate for
+/// 127.0.0.1 issued by `authority`. Returns its `https://` base URL.
+fn tls_front(
+    rt: &tokio::runtime::Runtime,
+    authority: &codecommit_mock::tls::Authority,
+    backend: std::net::SocketAddr,
+) -> String {
+    let config = authority.server_config("127.0.0.1").expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(config);
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    rt.spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                // A client that refuses the certificate ends the handshake here: nothing reaches
+                // the backend, which is what the tests count.
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                if let Ok(mut plain) = tokio::net::TcpStream::connect(backend).await {
+                    let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+                }
+            });
+        }
+    });
+    format!("https://127.0.0.1:{port}")
+}
+
+/// The HTTPS client is built by the helper itself (rustls on ring, not the SDK's aws-lc default):
+/// it must trust the platform's roots, which `SSL_CERT_FILE` replaces here, and only them.
+#[test]
+fn container_credentials_over_https_trust_the_platform_roots() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let server = rt.block_on(MockServer::start());
+    let expires = SystemTime::now() + Duration::from_secs(300);
+    rt.block_on(
+        Mock::given(method("GET"))
+            .and(path("/creds"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                "AccessKeyId": ISSUED_KEY,
+                "SecretAccessKey": ISSUED_SECRET,
+                "Token": ISSUED_TOKEN,
+                "Expiration": rfc3339(expires),
+            })))
+            .expect(1)
+            .named("container credentials over HTTPS, once: with the right roots only")
+            .mount(&server),
+    );
+    let authority = codecommit_mock::tls::Authority::new().expect("CA");
+    let stranger = codecommit_mock::tls::Authority::new().expect("another CA");
+    let uri = format!("{}/creds", tls_front(&rt, &authority, *server.address()));
+    let sandbox = Sandbox::new();
+    let trusted = sandbox.root().join("trusted.pem");
+    let untrusted = sandbox.root().join("untrusted.pem");
+    std::fs::write(&trusted, authority.ca_pem()).expect("write CA");
+    std::fs::write(&untrusted, stranger.ca_pem()).expect("write CA");
+
+    let refused = helper(&sandbox)
+        .arg("get")
+        .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", &uri)
+        .env("SSL_CERT_FILE", &untrusted)
+        .write_stdin(REQUEST)
+        .assert()
+        .failure();
+    assert_eq!(stdout_of(&refused), "", "no credentials without trust");
+
+    let assert = helper(&sandbox)
+        .arg("get")
+        .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", &uri)
+        .env("SSL_CERT_FILE", &trusted)
+        .write_stdin(REQUEST)
+        .assert()
+        .success();
+    assert_signed_with_issued_credentials(&stdout_of(&assert), expires);
+}
+
 fn assume_role_response(expires: SystemTime) -> String {
     format!(
         "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleResult>\
