@@ -11,8 +11,11 @@ mod lazy_http;
 use crate::secret::Secret;
 use aws_config::BehaviorVersion;
 use aws_config::default_provider::credentials::DefaultCredentialsChain;
-use aws_config::default_provider::region::DefaultRegionChain;
+use aws_config::environment::region::EnvironmentVariableRegionProvider;
+use aws_config::imds::region::ImdsRegionProvider;
+use aws_config::meta::region::RegionProviderChain;
 use aws_config::profile::ProfileFileCredentialsProvider;
+use aws_config::profile::region::ProfileFileRegionProvider;
 use aws_config::provider_config::ProviderConfig;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_credential_types::provider::error::CredentialsError;
@@ -130,11 +133,20 @@ impl AwsSource for SdkSource {
 
     fn region(&self, profile: Option<&str>) -> Result<Option<String>, AwsError> {
         self.block_on(async {
-            let mut chain = DefaultRegionChain::builder();
+            // The default region chain (environment, profile, instance metadata), built here with
+            // the same HTTP client as the credentials' chain: DefaultRegionChain cannot be given
+            // one, and the SDK panics instead of answering when instance metadata has none.
+            let config = provider_config(None);
+            let mut profile_region = ProfileFileRegionProvider::builder().configure(&config);
             if let Some(name) = profile {
-                chain = chain.profile_name(name);
+                profile_region = profile_region.profile_name(name);
             }
-            chain.build().region().await.map(|r| r.to_string())
+            RegionProviderChain::first_try(EnvironmentVariableRegionProvider::new())
+                .or_else(profile_region.build())
+                .or_else(ImdsRegionProvider::builder().configure(&config).build())
+                .region()
+                .await
+                .map(|r| r.to_string())
         })
     }
 }
