@@ -4,7 +4,6 @@
 # tests; a change no test notices is a missed mutant, and fails this script.
 #
 #   bash ci/mutants.sh                 every file in FILES below
-#   CODECOMMIT_MUTANTS_SHARD=K/N bash ci/mutants.sh   only shard K (0-based) of N of FILES' mutants
 #   bash ci/mutants.sh crates/x/src/y.rs ...   only those files
 #
 # It runs in place (no copy of the tree, so target/ stays warm): do not edit the files while it
@@ -32,13 +31,6 @@ LIB_FILES=(
   crates/codecommit-replay/src/expect.rs
 )
 version=27.1.0
-# Shard K/N of FILES' mutants (round robin, so each shard mixes the packages); LIB_FILES always run
-# whole. .ci/run takes one shard a day; the hosted workflow's mutants job runs them all.
-shard=${CODECOMMIT_MUTANTS_SHARD:-}
-if [ -n "$shard" ] && ! [[ $shard =~ ^[0-9]+/[1-9][0-9]*$ ]]; then
-  echo "ci/mutants.sh: CODECOMMIT_MUTANTS_SHARD=$shard is not K/N (0 <= K < N), e.g. 0/4" >&2
-  exit 2
-fi
 
 if [ $# -gt 0 ]; then
   FILES=("$@")
@@ -63,11 +55,10 @@ trap forget_new_regressions EXIT
 # mutate OUT TEST_ARG FILE...: every mutant of the files, tested with the package's tests (and
 # TEST_ARG, when not empty, passed to cargo test); fails on any missed or timed-out mutant.
 mutate() {
-  local out=$1 test_arg=$2 part=$3
-  shift 3
-  local files=("$@") test_args=() shard_args=()
+  local out=$1 test_arg=$2
+  shift 2
+  local files=("$@") test_args=()
   [ -z "$test_arg" ] || test_args=(--cargo-test-arg="$test_arg")
-  [ -z "$part" ] || shard_args=(--shard "$part" --sharding round-robin)
   args=()
   packages=()
   for file in "${files[@]}"; do
@@ -101,14 +92,14 @@ mutate() {
       return 1
     fi
   done
-  echo "ci/mutants.sh: $(wc -l <<<"$list") mutants in ${#files[@]} files (${packages[*]})${part:+, shard $part of them}"
+  echo "ci/mutants.sh: $(wc -l <<<"$list") mutants in ${#files[@]} files (${packages[*]})"
 
   # One invocation for every package: one unmutated baseline build and test, one report. Each
   # mutant is tested with its own package's tests. Exit codes: 2 missed, 3 timed out (a mutant that
   # hangs the tests, or a machine too loaded for the automatic timeout; either way nobody saw the
   # mutant fail, so it fails here too), 4 the tests fail without any mutant.
   status=0
-  cargo mutants --in-place --no-shuffle --output "$out" "${args[@]}" "${test_args[@]}" "${shard_args[@]}" || status=$?
+  cargo mutants --in-place --no-shuffle --output "$out" "${args[@]}" "${test_args[@]}" || status=$?
   if [ "$status" -ne 0 ]; then
     for outcome in missed timeout; do
       if [ -s "$out/mutants.out/$outcome.txt" ]; then
@@ -121,7 +112,7 @@ mutate() {
   fi
 }
 
-mutate target/mutants "" "$shard" "${FILES[@]}"
+mutate target/mutants "" "${FILES[@]}"
 if [ ${#LIB_FILES[@]} -gt 0 ]; then
-  mutate target/mutants-lib --lib "" "${LIB_FILES[@]}"
+  mutate target/mutants-lib --lib "${LIB_FILES[@]}"
 fi
