@@ -468,17 +468,27 @@ pub fn observe(helper: &HelperUnderTest) -> Result<Observation, String> {
     }))
 }
 
+/// The mock's CodeCommit check with the standard world's identities, built once per check.
+fn standard_gate() -> Result<codecommit_mock::auth::Gate, String> {
+    codecommit_mock::Config::from_toml(&world::mock_config())
+        .map(|config| codecommit_mock::auth::Gate::new(&config))
+        .map_err(|e| format!("the standard world: {e}"))
+}
+
 /// What the mock's CodeCommit check says of an answer for `host` and the standard path.
-fn judge(call: &Call, host: &str, at: SystemTime) -> Result<String, String> {
+fn judge(
+    gate: &Result<codecommit_mock::auth::Gate, String>,
+    call: &Call,
+    host: &str,
+    at: SystemTime,
+) -> Result<String, String> {
+    let gate = gate.as_ref().map_err(Clone::clone)?;
     let (Some(user), Some(password)) = (call.get("username"), call.get("password")) else {
         return Err("no user name and password".into());
     };
     let Some(endpoint) = codecommit_mock::host::parse_codecommit(host) else {
         return Err(format!("{host} is not a CodeCommit host"));
     };
-    let config = codecommit_mock::Config::from_toml(&world::mock_config())
-        .map_err(|e| format!("the standard world: {e}"))?;
-    let gate = codecommit_mock::auth::Gate::new(&config);
     let header = format!(
         "Basic {}",
         base64_encode(format!("{user}:{password}").as_bytes())
@@ -504,6 +514,7 @@ fn base64_encode(bytes: &[u8]) -> String {
 
 /// The promise rows: each promise of `contract` against what the helper did.
 pub fn rows(contract: &Contract, seen: &Observation) -> Vec<ContractRow> {
+    let gate = standard_gate();
     let mut rows = Vec::new();
     let mut row = |promise: &str, promised: String, observed: String, ok: Result<(), String>| {
         rows.push(ContractRow {
@@ -594,7 +605,7 @@ pub fn rows(contract: &Contract, seen: &Observation) -> Vec<ContractRow> {
             format!("{}%[BOB_TOKEN]", world::BOB_KEY),
         ),
     ] {
-        let verdict = judge(call, world::HOST, seen.at);
+        let verdict = judge(&gate, call, world::HOST, seen.at);
         let sent_user = call
             .get("username")
             .map(|u| u.replace(&world::bob_token(), "[BOB_TOKEN]"));
@@ -665,7 +676,7 @@ pub fn rows(contract: &Contract, seen: &Observation) -> Vec<ContractRow> {
                 if protocol == "https"
                     && codecommit_mock::host::parse_codecommit(host).is_some() =>
             {
-                match judge(call, host, seen.at) {
+                match judge(&gate, call, host, seen.at) {
                     Ok(_) => Ok(()),
                     Err(why) => {
                         observed = format!("answers ({why})");
