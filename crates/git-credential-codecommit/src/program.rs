@@ -56,6 +56,8 @@ pub enum Command {
     Store,
     /// Does nothing: nothing is stored, so nothing is erased
     Erase,
+    /// Check this machine's git and AWS configuration for a CodeCommit URL (read-only)
+    Doctor(crate::doctor::DoctorArgs),
     /// The AWS CLI's shape: `codecommit credential-helper get|store|erase`
     #[command(name = "codecommit", hide = true)]
     Codecommit {
@@ -93,7 +95,7 @@ impl Cli {
             Command::Codecommit {
                 helper: AwsCliShape::CredentialHelper { operation },
             } => Some(*operation),
-            Command::Other(_) => None,
+            Command::Doctor(_) | Command::Other(_) => None,
         }
     }
 
@@ -147,6 +149,10 @@ pub fn run(
         Ok(cli) => cli,
         Err(error) => return usage(error, stdout, stderr),
     };
+    if let Command::Doctor(args) = &cli.command {
+        let dir = std::env::current_dir().unwrap_or_else(|_| ".".into());
+        return crate::doctor::run(args, &dir, stdout, stderr, context.aws, (context.now)());
+    }
     let result = match cli.operation() {
         Some(Operation::Get) => get(&cli, stdin, stdout, context),
         // Drain the input so git never writes into a closed pipe.
