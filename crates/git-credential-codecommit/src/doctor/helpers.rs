@@ -249,7 +249,7 @@ mod tests {
 
     #[test]
     fn the_guides_helper_lines() {
-        let aws = Helper::parse("!aws codecommit credential-helper $@").unwrap();
+        let aws = Helper::parse("!aws codecommit credential-helper $@").expect("valid");
         assert_eq!(
             (aws.kind.clone(), aws.program.as_str()),
             (Kind::AwsCli, "aws")
@@ -257,23 +257,23 @@ mod tests {
         assert!(!aws.via_git);
         let profile =
             Helper::parse("!aws --profile CodeCommitProfile codecommit credential-helper $@")
-                .unwrap();
+                .expect("valid");
         assert_eq!(profile.profile.as_deref(), Some("CodeCommitProfile"));
         let windows = Helper::parse(
             r#"!"C:\\Program Files\\Amazon\\AWSCLI\\bin\\aws.cmd" codecommit credential-helper $@"#,
         )
-        .unwrap();
+        .expect("valid");
         assert_eq!(windows.kind, Kind::AwsCli);
         assert_eq!(
             windows.program,
             r"C:\Program Files\Amazon\AWSCLI\bin\aws.cmd"
         );
-        let native = Helper::parse("codecommit --profile=work").unwrap();
+        let native = Helper::parse("codecommit --profile=work").expect("valid");
         assert_eq!(native.kind, Kind::Native);
         assert_eq!(native.program, "git-credential-codecommit");
         assert_eq!(native.profile.as_deref(), Some("work"));
         assert!(native.via_git);
-        let path = Helper::parse("!'/opt/my tools/git-credential-codecommit'").unwrap();
+        let path = Helper::parse("!'/opt/my tools/git-credential-codecommit'").expect("valid");
         assert_eq!(path.kind, Kind::Native);
         assert_eq!(path.program, "/opt/my tools/git-credential-codecommit");
     }
@@ -289,18 +289,18 @@ mod tests {
             ("/usr/lib/git-core/git-credential-libsecret", "libsecret"),
         ] {
             assert_eq!(
-                Helper::parse(value).unwrap().kind,
+                Helper::parse(value).expect("valid").kind,
                 Kind::Storing(store.to_owned()),
                 "{value}"
             );
         }
         assert_eq!(
-            Helper::parse("!f() { echo x; }; f").unwrap().kind,
+            Helper::parse("!f() { echo x; }; f").expect("valid").kind,
             Kind::Other
         );
         assert_eq!(Helper::parse("").map(|h| h.kind), None);
         assert_eq!(
-            Helper::parse("osxkeychain").unwrap().short_name(),
+            Helper::parse("osxkeychain").expect("valid").short_name(),
             "osxkeychain"
         );
     }
@@ -316,7 +316,7 @@ mod tests {
     #[test]
     fn a_missing_program_is_not_located() {
         let missing =
-            Helper::parse("!/nonexistent/dir/aws codecommit credential-helper $@").unwrap();
+            Helper::parse("!/nonexistent/dir/aws codecommit credential-helper $@").expect("valid");
         assert_eq!(missing.locate(None), None);
     }
 }

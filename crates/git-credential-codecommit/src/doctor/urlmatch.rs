@@ -70,7 +70,7 @@ impl UrlParts {
         }
         let scheme = scheme.to_ascii_lowercase();
         let port = match port {
-            Some(p) if p.is_empty() => None,
+            Some("") => None,
             Some(p) if !p.bytes().all(|b| b.is_ascii_digit()) => {
                 return Err(UrlError::BadPort(url.to_owned()));
             }
@@ -202,7 +202,7 @@ mod tests {
     const URL: &str = "https://git-codecommit.us-east-2.amazonaws.com/v1/repos/MyDemoRepo";
 
     fn url(u: &str) -> UrlParts {
-        UrlParts::parse(u).unwrap()
+        UrlParts::parse(u).expect("valid")
     }
 
     #[test]
