@@ -6,6 +6,7 @@
 use crate::contract::{Contract, HostAnswer};
 use crate::result::StepResult;
 use crate::version::{GitVersion, VersionReq};
+use crate::vocabulary::DoctorFinding;
 use crate::world;
 use regex::Regex;
 use serde::{Deserialize, Deserializer};
@@ -42,6 +43,10 @@ pub struct Expect {
     /// What reached a host that is not CodeCommit, or plain http (`HOST (SCHEME): WHAT`).
     #[serde(default)]
     pub exposed: Vec<Text>,
+    /// The problems and warnings `git-credential-codecommit doctor` reports in the state the
+    /// step left, in any order (notes are context, not compared); `[]` means none.
+    #[serde(default)]
+    pub doctor: Option<Vec<DoctorFinding>>,
 }
 
 impl Expect {
@@ -347,6 +352,18 @@ pub fn compare(expect: &Expect, got: &StepResult) -> Option<String> {
         let mock: Vec<String> = mock.iter().map(MockAnswer::to_string).collect();
         if mock != got.mock {
             return Some(format!("mock saw {:?}, expected {mock:?}", got.mock));
+        }
+    }
+    if let Some(wanted) = &expect.doctor {
+        let mut wanted: Vec<String> = wanted.iter().map(|f| f.as_str()).collect();
+        wanted.sort();
+        wanted.dedup();
+        let said = got.doctor_flags();
+        if wanted != said {
+            return Some(format!(
+                "the doctor reported {said:?}, expected {wanted:?} ({})",
+                got.doctor.join("; ")
+            ));
         }
     }
     let exposed: Vec<&str> = expect.exposed.iter().map(|e| e.0.as_str()).collect();

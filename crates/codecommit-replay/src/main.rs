@@ -195,6 +195,7 @@ fn replay_command(args: ReplayArgs) -> Result<bool, String> {
     let tools = Tools {
         standin: workspace_binary("codecommit-replay", "codecommit-standin")?,
         faketime: find_faketime(),
+        doctor: workspace_binary("git-credential-codecommit", "git-credential-codecommit")?,
     };
     if !args.quiet {
         eprintln!(

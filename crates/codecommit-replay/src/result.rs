@@ -25,11 +25,38 @@ pub struct StepResult {
     /// access_key_id, codecommit_password`. Never the values themselves.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exposed: Vec<String>,
+    /// What `git-credential-codecommit doctor` reported in the state the step left:
+    /// `SEVERITY ID` (`problem storing-helper-first`), problems first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub doctor: Vec<String>,
     /// Which expectation applied, and why, when it is not the default one.
     #[serde(default)]
     pub expectation: Option<String>,
     #[serde(default)]
     pub mismatch: Option<String>,
+}
+
+impl StepResult {
+    /// The ids of the doctor's problems and warnings, sorted: what an expectation compares.
+    pub fn doctor_flags(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .doctor
+            .iter()
+            .filter_map(|f| {
+                f.strip_prefix("problem ")
+                    .or_else(|| f.strip_prefix("warning "))
+                    .map(str::to_owned)
+            })
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
+    /// Whether the doctor reported a problem.
+    pub fn doctor_problem(&self) -> bool {
+        self.doctor.iter().any(|f| f.starts_with("problem "))
+    }
 }
 
 /// One variant (the symptom or a fix) of one scenario with one git.

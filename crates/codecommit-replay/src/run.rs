@@ -12,7 +12,7 @@ use crate::sandbox::{Sandbox, Tools};
 use crate::scenario::{Scenario, Step, Variant, parse_duration};
 use crate::standin::{self, HelperCall, Prompt};
 use crate::transcript::{Normalizer, collapse};
-use crate::vocabulary::Store;
+use crate::vocabulary::{DoctorFinding, Store, VariantKind};
 use crate::{skip, world};
 use codecommit_testkit::env::ChildEnv;
 use std::path::Path;
@@ -101,7 +101,46 @@ impl VariantRun<'_> {
             }
             result.steps.push(got);
         }
+        if result.outcome == Outcome::Pass
+            && let Some(why) = self.doctor_rule(&result.steps)
+        {
+            result.outcome = Outcome::Fail(why);
+        }
         Ok(())
+    }
+
+    /// The doctor's promise to the variant as a whole: a symptom in which git fails shows a
+    /// problem at some step (unless the scenario says why its cause is not on the machine), and a fix that
+    /// ends with git succeeding ends with no problem (unless that step expects one, and says
+    /// why).
+    fn doctor_rule(&self, steps: &[StepResult]) -> Option<String> {
+        let ran: Vec<&StepResult> = steps.iter().filter(|s| s.exit.is_some()).collect();
+        match self.variant.kind {
+            VariantKind::Symptom => {
+                let failed = ran.iter().any(|s| s.exit != Some(0));
+                let seen = ran.iter().any(|s| s.doctor_problem());
+                (failed && !seen && self.scenario.doctor_sees_no_problem.is_none()).then(|| {
+                    "git fails in this symptom, yet the doctor reported no problem at any step; make it find the cause, or say why it cannot (doctor_sees_no_problem)".to_owned()
+                })
+            }
+            VariantKind::Fix(_) => {
+                let last = ran.last()?;
+                let index = steps.iter().rposition(|s| s.exit.is_some())?;
+                let declared = choose(
+                    &self.variant.steps[index].expect,
+                    &self.git.version,
+                    self.contract,
+                )
+                .ok()
+                .is_some_and(|e| e.doctor.is_some());
+                (last.exit == Some(0) && last.doctor_problem() && !declared).then(|| {
+                    format!(
+                        "the fix works, but the doctor still reports a problem at its last step: {}",
+                        last.doctor.join("; ")
+                    )
+                })
+            }
+        }
     }
 }
 
@@ -178,8 +217,82 @@ impl Session<'_> {
         };
         if !step.git.is_empty() {
             self.git(step, &mut result).map_err(fail)?;
+            self.doctor(step, &mut result).map_err(fail)?;
         }
         Ok(result)
+    }
+
+    /// Runs `git-credential-codecommit doctor --check-stores` in the state the step left, with
+    /// the environment git had: for the CodeCommit URL the step used (the scenario's own
+    /// otherwise), in the repository the step ran in (`-C`).
+    fn doctor(&self, step: &Step, result: &mut StepResult) -> Result<(), String> {
+        let extra = self.sandbox.placeholders();
+        let args: Vec<String> = step
+            .git
+            .iter()
+            .map(|a| world::expand(a, &extra))
+            .collect::<Result<_, _>>()?;
+        let url = args
+            .iter()
+            .find(|a| is_codecommit_url(a))
+            .cloned()
+            .map_or_else(|| world::expand("{url}", &extra), Ok)?;
+        let dir = args
+            .windows(2)
+            .find(|w| w[0] == "-C")
+            .map(|w| self.sandbox.work().join(&w[1]))
+            .filter(|d| d.is_dir())
+            .unwrap_or_else(|| self.sandbox.work().to_owned());
+        let mock = self.mock();
+        let mut command = Command::new(&self.run.tools.doctor);
+        command
+            .args(["doctor", "--format", "json", "--check-stores", &url])
+            .current_dir(dir);
+        self.sandbox
+            .env(
+                &mock.proxy_url(),
+                mock.ca_file(),
+                self.offset,
+                self.run.tools,
+                self.run.git.version,
+            )
+            .apply(&mut command);
+        for (k, v) in &step.env {
+            command.env(k, world::expand(v, &extra)?);
+        }
+        let finished = exec::run(command, None, STEP_TIMEOUT).map_err(|e| e.to_string())?;
+        if finished.exit == 2 || finished.exit < 0 {
+            return Err(format!(
+                "the doctor could not run (exit {}): {}",
+                finished.exit,
+                self.normalizer.text(finished.stderr_text().trim())
+            ));
+        }
+        #[derive(serde::Deserialize)]
+        struct Said {
+            findings: Vec<SaidFinding>,
+        }
+        #[derive(serde::Deserialize)]
+        struct SaidFinding {
+            id: DoctorFinding,
+            severity: String,
+        }
+        let said: Said = serde_json::from_str(&finished.stdout_text()).map_err(|e| {
+            format!("the doctor's JSON does not parse ({e}): an id this replay does not know?")
+        })?;
+        result.doctor = said
+            .findings
+            .iter()
+            .map(|f| format!("{} {}", f.severity, f.id.as_str()))
+            .collect();
+        let problem = said.findings.iter().any(|f| f.severity == "problem");
+        if problem != (finished.exit == 1) {
+            return Err(format!(
+                "the doctor exited {} with findings {:?}",
+                finished.exit, result.doctor
+            ));
+        }
+        Ok(())
     }
 
     fn git(&self, step: &Step, result: &mut StepResult) -> Result<(), String> {
@@ -315,6 +428,18 @@ fn start_mock(
         ..Default::default()
     };
     codecommit_mock::Mock::start(config, options).map_err(|e| format!("starting the mock: {e}"))
+}
+
+/// A CodeCommit HTTPS URL (the host, after any user name, is one of CodeCommit's).
+fn is_codecommit_url(arg: &str) -> bool {
+    let Some(rest) = arg.strip_prefix("https://") else {
+        return false;
+    };
+    let authority = rest.split('/').next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    let host = host.split(':').next().unwrap_or(host);
+    (host.starts_with("git-codecommit") || host.contains(".git-codecommit"))
+        && (host.ends_with(".amazonaws.com") || host.ends_with(".amazonaws.com.cn"))
 }
 
 fn read_lines<T: serde::de::DeserializeOwned>(path: &Path, skip: usize) -> Vec<T> {

@@ -35,6 +35,9 @@ pub struct Tools {
     pub standin: PathBuf,
     /// libfaketime, for steps that move the clock (`None`: such steps cannot run here).
     pub faketime: Option<PathBuf>,
+    /// `git-credential-codecommit`, whose `doctor` examines the sandbox after every git step,
+    /// whichever helper is under test.
+    pub doctor: PathBuf,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -26,6 +26,12 @@ pub struct Scenario {
     /// Where real git does not do what the guide says: what it does instead.
     #[serde(default)]
     pub differs_from_guide: Option<String>,
+    /// Why `git-credential-codecommit doctor` reports no problem for this symptom, when its
+    /// cause is not on the machine (a GUI client's `-c credential.helper=`, a session that
+    /// expired at STS, throttling): without it, a symptom in which git fails must show a
+    /// problem finding at some step.
+    #[serde(default)]
+    pub doctor_sees_no_problem: Option<String>,
     pub setup: Setup,
     /// The symptom, replayed from `setup`.
     #[serde(rename = "step")]

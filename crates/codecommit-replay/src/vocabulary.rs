@@ -206,3 +206,36 @@ mod tests {
         assert_eq!(VariantKind::parse("fixed"), None);
     }
 }
+
+/// A finding of `git-credential-codecommit doctor`, by its stable id: a scenario step names the
+/// ones it expects (`doctor = ["storing-helper-first"]`), and an id the doctor reports that this
+/// list lacks fails the step, so the two cannot drift apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DoctorFinding {
+    ConfigUnreadable,
+    CodecommitHelperMissing,
+    HelperNotFound,
+    StoringHelperFirst,
+    StoredPasswordExpired,
+    StoredPassword,
+    StoreNotChecked,
+    UseHttpPathMissing,
+    AwsCredentialsMissing,
+    AwsCredentialsExpired,
+    AwsSessionExpiryUnknown,
+    AwsCliUnscoped,
+    SectionDoesNotMatch,
+    UsernameWithAt,
+    RegionDiffers,
+    OtherRemotes,
+}
+
+impl DoctorFinding {
+    pub fn as_str(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+}

@@ -30,6 +30,10 @@ pub fn tools() -> Tools {
     Tools {
         standin: PathBuf::from(STANDIN),
         faketime,
+        doctor: codecommit_testkit::binary::cargo_bin(
+            "git-credential-codecommit",
+            "git-credential-codecommit",
+        ),
     }
 }
 

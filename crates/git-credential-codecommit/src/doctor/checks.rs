@@ -12,6 +12,9 @@ use std::time::SystemTime;
 
 /// Git drops a stored password whose `password_expiry_utc` has passed from 2.40.
 pub const EXPIRY_SINCE: Version = Version(2, 40, 0);
+/// From 2.53 git prompts instead of sending an empty user name and password (replayed in
+/// `scenarios/windows-empty-auth.toml`).
+pub const EMPTY_AUTH_PROMPTS_SINCE: Version = Version(2, 53, 0);
 /// `http.proactiveAuth` arrived in 2.46.
 pub const PROACTIVE_AUTH_SINCE: Version = Version(2, 46, 0);
 
@@ -185,7 +188,10 @@ pub fn all(inputs: &Inputs<'_>) -> Vec<Finding> {
     findings.extend(username_with_at(inputs));
     let codecommit = applied.iter().position(|a| a.helper.is_codecommit());
     match codecommit {
-        None => findings.push(helper_missing(inputs, &applied)),
+        None => {
+            findings.push(helper_missing(inputs, &applied));
+            findings.extend(sections_that_miss(inputs));
+        }
         Some(index) => {
             let ours = &applied[index];
             findings.extend(helper_cannot_run(inputs, ours));
@@ -196,7 +202,6 @@ pub fn all(inputs: &Inputs<'_>) -> Vec<Finding> {
             findings.extend(aws_cli_unscoped(inputs, ours));
         }
     }
-    findings.extend(sections_that_miss(inputs));
     findings.extend(region(inputs, codecommit.map(|i| &applied[i])));
     // Problems first, then warnings, then notes; stable within each.
     findings.sort_by_key(|f| f.severity);
@@ -205,22 +210,70 @@ pub fn all(inputs: &Inputs<'_>) -> Vec<Finding> {
 
 fn helper_missing(inputs: &Inputs<'_>, applied: &[Applied<'_>]) -> Finding {
     let target = inputs.target;
-    let summary = if applied.is_empty() {
-        format!(
-            "no credential helper is configured for {}: git asks for a user name (or, with http.emptyAuth, fails with 403)",
-            target.parts.host
+    let host = &target.parts.host;
+    let missed = missed_sections(inputs);
+    let stores: Vec<String> = applied
+        .iter()
+        .filter(|a| matches!(a.helper.kind, Kind::Storing(_)))
+        .map(|a| a.helper.short_name())
+        .collect();
+    let others: Vec<String> = applied.iter().map(|a| a.helper.short_name()).collect();
+    let empty_auth = plain(inputs.entries, "http.emptyauth")
+        .is_some_and(|e| git_bool(e.value.as_deref()))
+        && inputs.git < EMPTY_AUTH_PROMPTS_SINCE;
+    let (severity, summary) = if !missed.is_empty() {
+        (
+            Severity::Problem,
+            format!(
+                "no CodeCommit helper runs for {host}: your CodeCommit credential section does not match this host, so git prompts for a user name"
+            ),
+        )
+    } else if let Some(user) = &target.parts.user {
+        // HTTPS Git credentials: the user name is in the URL and git asks for its password.
+        (
+            Severity::Note,
+            format!(
+                "no CodeCommit helper runs for {host}: git asks for the password of '{user}' from the URL (HTTPS Git credentials)"
+            ),
+        )
+    } else if !stores.is_empty() {
+        (
+            Severity::Note,
+            format!(
+                "no CodeCommit helper runs for {host}: {} hands back what you typed once (HTTPS Git credentials); to sign with your AWS keys instead, configure the helper",
+                stores.join(" and ")
+            ),
+        )
+    } else if applied.is_empty() && empty_auth {
+        (
+            Severity::Problem,
+            format!(
+                "no credential helper is configured for {host} and http.emptyAuth is true: git {} sends an empty user name and password, gets 403, and never prompts",
+                inputs.git
+            ),
+        )
+    } else if applied.is_empty() {
+        (
+            Severity::Problem,
+            format!(
+                "no credential helper is configured for {host}: git prompts for a user name on every command"
+            ),
         )
     } else {
-        let names: Vec<String> = applied.iter().map(|a| a.helper.short_name()).collect();
-        format!(
-            "no CodeCommit helper runs for {}: only {}, which cannot make a CodeCommit password",
-            target.parts.host,
-            names.join(", ")
+        (
+            Severity::Problem,
+            format!(
+                "no CodeCommit helper runs for {host}: only {}, which cannot make a CodeCommit password",
+                others.join(", ")
+            ),
         )
     };
-    let mut finding = Finding::new("codecommit-helper-missing", Severity::Problem, summary);
+    let mut finding = Finding::new("codecommit-helper-missing", severity, summary);
     for a in applied {
         finding = finding.evidence(seen(a.entry));
+    }
+    for entry in &missed {
+        finding = finding.evidence(format!("{}: does not match {host}", seen(entry)));
     }
     let resets: Vec<&Entry> = inputs
         .entries
@@ -232,6 +285,9 @@ fn helper_missing(inputs: &Inputs<'_>, applied: &[Applied<'_>]) -> Finding {
         .collect();
     if let Some(last) = resets.last() {
         finding = finding.evidence(format!("{}: an empty helper = clears the list", seen(last)));
+    }
+    if empty_auth && let Some(entry) = plain(inputs.entries, "http.emptyauth") {
+        finding = finding.evidence(seen(entry));
     }
     finding.fix(target.configure_command(false))
 }
@@ -438,8 +494,8 @@ fn aws_cli_unscoped(inputs: &Inputs<'_>, ours: &Applied<'_>) -> Option<Finding> 
 }
 
 /// `[credential "…codecommit…"]` sections that do not match this URL: the guide's wildcard
-/// section and FIPS, VPC endpoint or China hosts.
-fn sections_that_miss(inputs: &Inputs<'_>) -> Option<Finding> {
+/// section and FIPS, VPC endpoint or China hosts. One entry per section.
+fn missed_sections<'a>(inputs: &Inputs<'a>) -> Vec<&'a Entry> {
     let url = &inputs.target.parts;
     let mut missed: Vec<&Entry> = Vec::new();
     for entry in inputs.entries {
@@ -448,11 +504,16 @@ fn sections_that_miss(inputs: &Inputs<'_>) -> Option<Finding> {
             && !url.matched_by(sub)
             && !missed
                 .iter()
-                .any(|m| m.in_section("credential") == entry.in_section("credential"))
+                .any(|m| m.in_section("credential").map(|x| x.0) == Some(Some(sub)))
         {
             missed.push(entry);
         }
     }
+    missed
+}
+
+fn sections_that_miss(inputs: &Inputs<'_>) -> Option<Finding> {
+    let missed = missed_sections(inputs);
     if missed.is_empty() {
         return None;
     }
@@ -461,7 +522,7 @@ fn sections_that_miss(inputs: &Inputs<'_>) -> Option<Finding> {
         Severity::Warning,
         format!(
             "a CodeCommit credential section does not apply to {}: in a URL pattern, * matches exactly one label of the host name",
-            url.host
+            inputs.target.parts.host
         ),
     );
     for entry in missed {

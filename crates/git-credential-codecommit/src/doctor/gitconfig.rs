@@ -118,6 +118,10 @@ impl Git {
     pub fn find() -> Result<Git, GitError> {
         let program = super::helpers::which("git").ok_or(GitError::NotFound)?;
         let out = run(&program, ["--version"], None)?;
+        // Even `git --version` stops at a configuration line it cannot read.
+        if !out.status.success() {
+            return Err(bad_config(&String::from_utf8_lossy(&out.stderr)));
+        }
         let printed = String::from_utf8_lossy(&out.stdout).trim().to_owned();
         let version = Version::parse(&printed).ok_or_else(|| GitError::NoVersion {
             program: program.display().to_string(),

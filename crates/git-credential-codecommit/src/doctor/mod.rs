@@ -80,28 +80,36 @@ pub fn examine(
     aws: &dyn AwsSource,
     now: SystemTime,
 ) -> Result<Report, String> {
-    let git = Git::find().map_err(|e| e.to_string())?;
-    let entries = match git.entries(dir) {
-        Ok(entries) => entries,
-        // Git stops at a line it cannot read: that is the finding, and nothing else can be seen.
-        Err(GitError::BadConfig {
+    // Git stops at a configuration line it cannot read: that is the finding, and nothing else
+    // can be seen until it is fixed.
+    let unreadable = |error: GitError, version: &str| -> Result<Report, String> {
+        let GitError::BadConfig {
             message,
             file,
             line,
-        }) => {
-            let url = args
-                .url
-                .as_deref()
-                .map(|u| Target::parse(u).map(|t| t.shown))
-                .transpose()?
-                .unwrap_or_else(|| "(the remotes of this repository)".to_owned());
-            return Ok(Report {
-                url,
-                git: git.version.to_string(),
-                findings: vec![bad_config(message, file, line)],
-            });
-        }
-        Err(e) => return Err(e.to_string()),
+        } = error
+        else {
+            return Err(error.to_string());
+        };
+        let url = args
+            .url
+            .as_deref()
+            .map(|u| Target::parse(u).map(|t| t.shown))
+            .transpose()?
+            .unwrap_or_else(|| "(the remotes of this repository)".to_owned());
+        Ok(Report {
+            url,
+            git: version.to_owned(),
+            findings: vec![bad_config(message, file, line)],
+        })
+    };
+    let git = match Git::find() {
+        Ok(git) => git,
+        Err(error) => return unreadable(error, "unknown"),
+    };
+    let entries = match git.entries(dir) {
+        Ok(entries) => entries,
+        Err(error) => return unreadable(error, &git.version.to_string()),
     };
     let (raw_url, mut findings) = match &args.url {
         Some(url) => (url.clone(), Vec::new()),

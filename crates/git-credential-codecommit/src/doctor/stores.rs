@@ -10,7 +10,9 @@
 use super::checks::{EXPIRY_SINCE, Target, age};
 use super::finding::{Finding, Severity};
 use super::gitconfig::Version;
-use super::helpers::{Helper, which};
+use super::helpers::Helper;
+#[cfg(not(unix))]
+use super::helpers::which;
 use crate::secret::Secret;
 use crate::sign::PASSWORD_LIFETIME;
 use std::io::{Read, Write};
@@ -200,7 +202,12 @@ impl StoreAnswer {
 /// Runs `command` with `sh`, as git runs helpers, feeding `input`; stdout is returned as a
 /// secret, stderr is dropped (a store may print the item there).
 fn run(command: &str, input: &str) -> Result<Secret<String>, String> {
-    let sh = which("sh").ok_or("no sh on PATH to run it with")?;
+    // git runs helpers with the shell it was built with: /bin/sh on Unix, Git Bash's sh on
+    // Windows (on PATH in Git for Windows' shells).
+    #[cfg(unix)]
+    let sh = std::path::PathBuf::from("/bin/sh");
+    #[cfg(not(unix))]
+    let sh = which("sh").ok_or("no sh on PATH to run it with (Git Bash's usr\\bin)")?;
     let mut child = Command::new(sh)
         .args(["-c", command])
         .env("GIT_TERMINAL_PROMPT", "0")
