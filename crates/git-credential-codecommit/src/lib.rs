@@ -10,10 +10,12 @@
 //! - [`sign`]: the SigV4 `GIT` password;
 //! - [`aws`]: credentials and region from the AWS SDK for Rust;
 //! - [`program`]: the helper itself, `run` with its inputs passed in;
+//! - [`configure`]: `configure`, which writes the recommended git configuration;
 //! - [`secret`]: values that never print.
 #![forbid(unsafe_code)]
 
 pub mod aws;
+pub mod configure;
 pub mod endpoint;
 pub mod program;
 pub mod protocol;

@@ -62,6 +62,8 @@ pub enum Command {
         #[command(subcommand)]
         helper: AwsCliShape,
     },
+    /// Write the recommended configuration for CodeCommit's hosts (see `configure --help`)
+    Configure(crate::configure::ConfigureArgs),
     /// Git may add operations; helpers must ignore the ones they do not know.
     #[command(external_subcommand)]
     Other(Vec<OsString>),
@@ -93,7 +95,7 @@ impl Cli {
             Command::Codecommit {
                 helper: AwsCliShape::CredentialHelper { operation },
             } => Some(*operation),
-            Command::Other(_) => None,
+            Command::Other(_) | Command::Configure(_) => None,
         }
     }
 
@@ -147,6 +149,14 @@ pub fn run(
         Ok(cli) => cli,
         Err(error) => return usage(error, stdout, stderr),
     };
+    if let Command::Configure(args) = &cli.command {
+        let options = crate::configure::HelperOptions {
+            profile: cli.profile.as_deref(),
+            region: cli.region.as_deref(),
+            ignore_host_check: cli.ignore_host_check,
+        };
+        return crate::configure::run(args, &options, stdout, stderr);
+    }
     let result = match cli.operation() {
         Some(Operation::Get) => get(&cli, stdin, stdout, context),
         // Drain the input so git never writes into a closed pipe.
