@@ -29,6 +29,10 @@ pub fn tools() -> Tools {
     }
     Tools {
         standin: PathBuf::from(STANDIN),
+        tool: codecommit_testkit::binary::cargo_bin(
+            "git-credential-codecommit",
+            "git-credential-codecommit",
+        ),
         faketime,
     }
 }
