@@ -194,8 +194,8 @@ fn replay_command(args: ReplayArgs) -> Result<bool, String> {
     let helper = HelperUnderTest::new(&helper_path, false)?;
     let tools = Tools {
         standin: workspace_binary("codecommit-replay", "codecommit-standin")?,
+        tool: workspace_binary("git-credential-codecommit", "git-credential-codecommit")?,
         faketime: find_faketime(),
-        doctor: workspace_binary("git-credential-codecommit", "git-credential-codecommit")?,
     };
     if !args.quiet {
         eprintln!(

@@ -186,7 +186,7 @@ impl Session<'_> {
     }
 
     /// The step's action (time passes, the user forgets a stored item or edits a file), then
-    /// its git command, if it has one.
+    /// its command (git or the tool), if it has one.
     fn step(&mut self, step: &Step) -> Result<StepResult, String> {
         let fail = |e: String| format!("step '{}': {e}", step.name);
         if let Some(advance) = &step.advance {
@@ -215,8 +215,8 @@ impl Session<'_> {
             name: step.name.clone(),
             ..StepResult::default()
         };
-        if !step.git.is_empty() {
-            self.git(step, &mut result).map_err(fail)?;
+        if step.runs_command() {
+            self.command(step, &mut result).map_err(fail)?;
             self.doctor(step, &mut result).map_err(fail)?;
         }
         Ok(result)
@@ -227,8 +227,12 @@ impl Session<'_> {
     /// otherwise), in the repository the step ran in (`-C`).
     fn doctor(&self, step: &Step, result: &mut StepResult) -> Result<(), String> {
         let extra = self.sandbox.placeholders();
-        let args: Vec<String> = step
-            .git
+        let words = if step.tool.is_empty() {
+            &step.git
+        } else {
+            &step.tool
+        };
+        let args: Vec<String> = words
             .iter()
             .map(|a| world::expand(a, &extra))
             .collect::<Result<_, _>>()?;
@@ -244,7 +248,7 @@ impl Session<'_> {
             .filter(|d| d.is_dir())
             .unwrap_or_else(|| self.sandbox.work().to_owned());
         let mock = self.mock();
-        let mut command = Command::new(&self.run.tools.doctor);
+        let mut command = Command::new(&self.run.tools.tool);
         command
             .args(["doctor", "--format", "json", "--check-stores", &url])
             .current_dir(dir);
@@ -295,14 +299,24 @@ impl Session<'_> {
         Ok(())
     }
 
-    fn git(&self, step: &Step, result: &mut StepResult) -> Result<(), String> {
+    /// Runs the step's git command, or the tool, with the sandbox's environment, and records
+    /// what it printed, which helpers it asked and what the mock answered.
+    fn command(&self, step: &Step, result: &mut StepResult) -> Result<(), String> {
         let extra = self.sandbox.placeholders();
-        let args: Vec<String> = step
-            .git
+        let (program, name, words) = if step.tool.is_empty() {
+            (self.sandbox.git(), "git", &step.git)
+        } else {
+            (
+                self.run.tools.tool.clone(),
+                "git-credential-codecommit",
+                &step.tool,
+            )
+        };
+        let args: Vec<String> = words
             .iter()
             .map(|a| world::expand(a, &extra))
             .collect::<Result<_, _>>()?;
-        result.command = Some(format!("git {}", args.join(" ")));
+        result.command = Some(format!("{name} {}", args.join(" ")));
         let transcript_file = self.sandbox.standin_dir().join(standin::TRANSCRIPT_FILE);
         let prompts_file = self.sandbox.standin_dir().join(standin::PROMPTS_FILE);
         let (calls_before, prompts_before) =
@@ -310,7 +324,7 @@ impl Session<'_> {
         let mock = self.mock();
         mock.clear_log();
 
-        let mut command = Command::new(self.sandbox.git());
+        let mut command = Command::new(program);
         command.args(&args).current_dir(self.sandbox.work());
         self.sandbox
             .env(

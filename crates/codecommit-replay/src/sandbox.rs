@@ -33,11 +33,12 @@ pub struct Sandbox {
 pub struct Tools {
     /// The `codecommit-standin` binary.
     pub standin: PathBuf,
+    /// This workspace's `git-credential-codecommit`, which a step's `tool` runs and whose
+    /// `doctor` examines the sandbox after every step (whatever the helper under test is: the
+    /// tool is this project's, the helper is the one being judged).
+    pub tool: PathBuf,
     /// libfaketime, for steps that move the clock (`None`: such steps cannot run here).
     pub faketime: Option<PathBuf>,
-    /// `git-credential-codecommit`, whose `doctor` examines the sandbox after every git step,
-    /// whichever helper is under test.
-    pub doctor: PathBuf,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -191,13 +191,24 @@ pub struct Step {
     /// A git command (arguments after `git`), run in the sandbox's work directory.
     #[serde(default)]
     pub git: Vec<String>,
+    /// This project's own tool instead of git (arguments after `git-credential-codecommit`,
+    /// such as `["configure", "--global"]`), run in the same place with the same environment.
+    #[serde(default)]
+    pub tool: Vec<String>,
     /// Extra environment for this step only.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
     /// What must happen. With several, the first whose `when` holds applies. A step that runs no
-    /// git command has none: there is nothing to check.
+    /// command (git or the tool) has none: there is nothing to check.
     #[serde(default)]
     pub expect: Vec<Expect>,
+}
+
+impl Step {
+    /// Whether the step runs git or the tool, whose outcome its expectations check.
+    pub fn runs_command(&self) -> bool {
+        !self.git.is_empty() || !self.tool.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -245,13 +256,18 @@ impl Scenario {
         for (variant, step) in all_steps {
             let step_error =
                 |message: String| invalid(format!("{variant}: step '{}' {message}", step.name));
-            if step.git.is_empty() && !step.expect.is_empty() {
+            if !step.git.is_empty() && !step.tool.is_empty() {
+                return Err(step_error(
+                    "has both git and tool: a step runs one command; split it in two".into(),
+                ));
+            }
+            if !step.runs_command() && !step.expect.is_empty() {
                 return Err(step_error(
                     "runs no git command, so its expectations could never be checked: move them to a step that runs git".into(),
                 ));
             }
-            if !step.git.is_empty() && step.expect.is_empty() {
-                return Err(step_error("runs git without an [[...expect]]".into()));
+            if step.runs_command() && step.expect.is_empty() {
+                return Err(step_error("runs a command without an [[...expect]]".into()));
             }
             if let Some(advance) = &step.advance {
                 parse_duration(advance).map_err(&step_error)?;
@@ -265,13 +281,13 @@ impl Scenario {
                     )));
                 }
             }
-            if step.git.is_empty()
+            if !step.runs_command()
                 && step.advance.is_none()
                 && step.forget.is_none()
                 && step.write.is_none()
             {
                 return Err(step_error(
-                    "does nothing (no git, advance, forget or write)".into(),
+                    "does nothing (no git, tool, advance, forget or write)".into(),
                 ));
             }
         }
@@ -391,7 +407,22 @@ mod tests {
     #[test]
     fn a_git_step_without_an_expectation_is_refused() {
         let e = error("[[step]]\nname = \"fetch\"\ngit = [\"fetch\"]\n");
-        assert!(e.contains("runs git without an [[...expect]]"), "{e}");
+        assert!(e.contains("runs a command without an [[...expect]]"), "{e}");
+        let e = error("[[step]]\nname = \"c\"\ntool = [\"configure\"]\n");
+        assert!(e.contains("runs a command without an [[...expect]]"), "{e}");
+    }
+
+    #[test]
+    fn a_tool_step_loads_and_a_step_with_git_and_tool_is_refused() {
+        let s = parse(
+            "[[step]]\nname = \"configure\"\ntool = [\"configure\", \"--global\"]\n[[step.expect]]\nexit = 0\n",
+        )
+        .expect("loads");
+        assert_eq!(s.steps[0].tool, ["configure", "--global"]);
+        let e = error(
+            "[[step]]\nname = \"both\"\ngit = [\"fetch\"]\ntool = [\"configure\"]\n[[step.expect]]\nexit = 0\n",
+        );
+        assert!(e.contains("step 'both' has both git and tool"), "{e}");
     }
 
     #[test]

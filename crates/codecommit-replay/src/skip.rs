@@ -15,7 +15,7 @@ fn uses_system_config(variant: &Variant<'_>) -> bool {
             s.write
                 .as_ref()
                 .is_some_and(|w| w.file == ConfigFile::SystemGitconfig)
-                || s.git.iter().any(|a| a == "--system")
+                || s.git.iter().chain(&s.tool).any(|a| a == "--system")
         })
 }
 

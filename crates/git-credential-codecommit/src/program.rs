@@ -64,6 +64,8 @@ pub enum Command {
         #[command(subcommand)]
         helper: AwsCliShape,
     },
+    /// Write the recommended configuration for CodeCommit's hosts (see `configure --help`)
+    Configure(crate::configure::ConfigureArgs),
     /// Git may add operations; helpers must ignore the ones they do not know.
     #[command(external_subcommand)]
     Other(Vec<OsString>),
@@ -95,7 +97,7 @@ impl Cli {
             Command::Codecommit {
                 helper: AwsCliShape::CredentialHelper { operation },
             } => Some(*operation),
-            Command::Doctor(_) | Command::Other(_) => None,
+            Command::Doctor(_) | Command::Configure(_) | Command::Other(_) => None,
         }
     }
 
@@ -152,6 +154,14 @@ pub fn run(
     if let Command::Doctor(args) = &cli.command {
         let dir = std::env::current_dir().unwrap_or_else(|_| ".".into());
         return crate::doctor::run(args, &dir, stdout, stderr, context.aws, (context.now)());
+    }
+    if let Command::Configure(args) = &cli.command {
+        let options = crate::configure::HelperOptions {
+            profile: cli.profile.as_deref(),
+            region: cli.region.as_deref(),
+            ignore_host_check: cli.ignore_host_check,
+        };
+        return crate::configure::run(args, &options, stdout, stderr);
     }
     let result = match cli.operation() {
         Some(Operation::Get) => get(&cli, stdin, stdout, context),

@@ -29,11 +29,11 @@ pub fn tools() -> Tools {
     }
     Tools {
         standin: PathBuf::from(STANDIN),
-        faketime,
-        doctor: codecommit_testkit::binary::cargo_bin(
+        tool: codecommit_testkit::binary::cargo_bin(
             "git-credential-codecommit",
             "git-credential-codecommit",
         ),
+        faketime,
     }
 }
 

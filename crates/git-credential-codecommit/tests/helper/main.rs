@@ -2,6 +2,7 @@
 mod aws_cli;
 mod binary;
 mod chain;
+mod configure;
 mod endpoint;
 mod program;
 mod protocol;
