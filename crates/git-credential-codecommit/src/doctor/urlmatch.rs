@@ -33,7 +33,8 @@ pub struct UrlParts {
     pub written_path: String,
 }
 
-/// Why a URL could not be parsed.
+/// Why a URL could not be parsed. Each quotes the URL with any password replaced by
+/// `REDACTED` ([`redact`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UrlError {
     #[error("'{0}' is not a URL: it has no scheme (https://…)")]
@@ -50,14 +51,14 @@ impl UrlParts {
     /// of it into the host. The password, if any, is dropped here and never kept.
     pub fn parse(url: &str) -> Result<UrlParts, UrlError> {
         let Some((scheme, rest)) = url.split_once("://") else {
-            return Err(UrlError::NoScheme(url.to_owned()));
+            return Err(UrlError::NoScheme(redact(url)));
         };
         if scheme.is_empty()
             || !scheme
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
         {
-            return Err(UrlError::NoScheme(url.to_owned()));
+            return Err(UrlError::NoScheme(redact(url)));
         }
         let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let (authority, path) = rest.split_at(authority_end);
@@ -75,13 +76,13 @@ impl UrlParts {
         };
         let written_host = percent_decode(host_port);
         if host.is_empty() {
-            return Err(UrlError::NoHost(url.to_owned()));
+            return Err(UrlError::NoHost(redact(url)));
         }
         let scheme = scheme.to_ascii_lowercase();
         let port = match port {
             Some("") => None,
             Some(p) if !p.bytes().all(|b| b.is_ascii_digit()) => {
-                return Err(UrlError::BadPort(url.to_owned()));
+                return Err(UrlError::BadPort(redact(url)));
             }
             Some(p) if Some(p.trim_start_matches('0')) == default_port(&scheme) => None,
             Some(p) => Some(p.trim_start_matches('0').to_owned()),
@@ -239,6 +240,27 @@ fn normalize_escapes(text: &str) -> String {
     out
 }
 
+/// The URL with the password of its user information, if any, replaced by `REDACTED`, for
+/// messages: `https://jane:REDACTED@host/path`, also without a scheme.
+pub fn redact(url: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    let authority = &url[start..end];
+    match authority.rfind('@') {
+        Some(at) => match authority[..at].find(':') {
+            Some(colon) => format!(
+                "{}REDACTED{}",
+                &url[..start + colon + 1],
+                &url[start + at..]
+            ),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
 /// `%XX` decoding (invalid escapes are kept as they are).
 pub fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
@@ -341,6 +363,20 @@ mod tests {
             p.display_url(),
             "https://git-codecommit.us-east-2.amazonaws.com/v1/repos/R"
         );
+    }
+
+    #[test]
+    fn messages_never_quote_a_password() {
+        for bad in [
+            "jane:s3cret@git-codecommit.us-east-2.amazonaws.com/v1/repos/R",
+            "https://jane:s3cret@:443/v1/repos/R",
+            "https://jane:s3cret@h:x1/v1/repos/R",
+        ] {
+            let error = UrlParts::parse(bad).expect_err("not a URL git can use");
+            assert!(!error.to_string().contains("s3cret"), "{error}");
+            assert!(error.to_string().contains("jane:REDACTED@"), "{error}");
+        }
+        assert_eq!(redact("https://h/a:b@c"), "https://h/a:b@c");
     }
 
     #[test]
