@@ -2,6 +2,7 @@
 mod aws_cli;
 mod binary;
 mod chain;
+mod doctor;
 mod endpoint;
 mod program;
 mod protocol;
