@@ -582,6 +582,33 @@ fn stored_password_expired_until_the_fix_is_run() {
     }
 }
 
+/// A store that cannot run (osxkeychain on Linux) is not a store that holds nothing.
+#[test]
+fn a_store_that_cannot_run_is_not_checked() {
+    for m in Machine::each() {
+        m.with_aws();
+        m.system("[credential]\n\thelper = osxkeychain\n");
+        m.global(SCOPED);
+        let run = m.doctor_in(
+            m.sandbox.root(),
+            &[URL, "--format", "json", "--check-stores"],
+            &[],
+        );
+        run.expect("store-not-checked", Some("note"), 1).expect(
+            "storing-helper-first",
+            Some("problem"),
+            1,
+        );
+        let note = run.finding("store-not-checked").expect("reported");
+        assert!(
+            note["summary"]
+                .to_string()
+                .contains("credential-osxkeychain"),
+            "{note}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 3. Input the doctor cannot work with.
 
