@@ -117,10 +117,12 @@ impl Git {
     /// Finds git on PATH and asks its version.
     pub fn find() -> Result<Git, GitError> {
         let program = super::helpers::which("git").ok_or(GitError::NotFound)?;
-        let out = run(&program, ["--version"], None)?;
-        // Even `git --version` stops at a configuration line it cannot read.
-        if !out.status.success() {
-            return Err(bad_config(&String::from_utf8_lossy(&out.stderr)));
+        let mut out = run(&program, ["--version"], None)?;
+        // git reads its configuration before it does anything, even `--version`: a line it
+        // cannot read fails every command. The release does not depend on the configuration, so
+        // ask it again without any; `entries` then reports the line.
+        if !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("bad config") {
+            out = run_without_config(&program, ["--version"])?;
         }
         let printed = String::from_utf8_lossy(&out.stdout).trim().to_owned();
         let version = Version::parse(&printed).ok_or_else(|| GitError::NoVersion {
@@ -215,6 +217,37 @@ fn bad_config(stderr: &str) -> GitError {
         file,
         line: number,
     }
+}
+
+/// Runs git reading no configuration file at all: no system file, no global file (an empty
+/// HOME for git older than 2.32), no repository (run in the temporary directory), nothing from
+/// the command line's `-c`.
+fn run_without_config<I, S>(program: &Path, args: I) -> Result<std::process::Output, GitError>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let nowhere = std::env::temp_dir().join("git-credential-codecommit-doctor-no-home");
+    Command::new(program)
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env(
+            "GIT_CONFIG_GLOBAL",
+            if cfg!(windows) { "NUL" } else { "/dev/null" },
+        )
+        .env("HOME", &nowhere)
+        .env("XDG_CONFIG_HOME", &nowhere)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_CONFIG_PARAMETERS")
+        .env_remove("GIT_CONFIG_COUNT")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .current_dir(std::env::temp_dir())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| GitError::Spawn {
+            program: program.display().to_string(),
+            reason: e.to_string(),
+        })
 }
 
 /// Runs git with the user's own environment (that is what the doctor examines), never asking

@@ -230,9 +230,9 @@ fn run(command: &str, input: &str) -> Result<Secret<String>, String> {
         text
     });
     let started = Instant::now();
-    loop {
+    let status = loop {
         match child.try_wait() {
-            Ok(Some(_)) => break,
+            Ok(Some(status)) => break status,
             Ok(None) if started.elapsed() > TIMEOUT => {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -244,8 +244,18 @@ fn run(command: &str, input: &str) -> Result<Secret<String>, String> {
             Ok(None) => std::thread::sleep(Duration::from_millis(10)),
             Err(e) => return Err(e.to_string()),
         }
-    }
+    };
     let text = reader.join().unwrap_or_default();
+    // A store that is not installed (`git credential-osxkeychain` on Linux: "not a git
+    // command") answers nothing and fails: that is not "holds nothing".
+    if !status.success() && text.trim().is_empty() {
+        return Err(match status.code() {
+            Some(code) => format!(
+                "'{command}' exited with status {code} and printed nothing (is it installed?)"
+            ),
+            None => format!("'{command}' was stopped by a signal"),
+        });
+    }
     Ok(Secret::new(text))
 }
 

@@ -6,8 +6,10 @@
 //!   `git-codecommit.*.amazonaws.com` matches neither a FIPS nor a VPC endpoint host.
 //! - A user name in the section must equal the URL's; the section's path must be a prefix of the
 //!   URL's at a `/` boundary.
-//! - A key that is not a URL (`credential.example.com.helper`) is a partial URL: its host (and
-//!   path, if any) must equal the URL's (`match_partial_url`).
+//! - A key that is not a URL (`credential.example.com.helper`) is a partial URL: its user, host
+//!   and path, where given, must equal the URL's as written, percent-decoded, the paths without
+//!   leading or trailing `/` (`match_partial_url`): no case folding, and `:443` written in the
+//!   URL is part of its host.
 //! - For credentials every matching section applies, in file order (`select_all`): the most
 //!   specific one does not win, which is why an unscoped `helper = osxkeychain` still runs.
 
@@ -21,11 +23,18 @@ pub struct UrlParts {
     pub host: String,
     /// `None` for the scheme's default port.
     pub port: Option<String>,
-    /// With a leading `/` (`/` when the URL has none).
+    /// With a leading `/` (`/` when the URL has none), escapes normalised as git does.
     pub path: String,
+    /// `host[:port]` as written in the URL, percent-decoded: a key that is not a URL
+    /// (`credential.example.com.helper`) is compared with this, case and port as written.
+    pub written_host: String,
+    /// The path as written, percent-decoded, without leading or trailing `/`: what git's
+    /// `credential_from_url` keeps, and compares a partial key's path with.
+    pub written_path: String,
 }
 
-/// Why a URL could not be parsed.
+/// Why a URL could not be parsed. Each quotes the URL with any password replaced by
+/// `REDACTED` ([`redact`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UrlError {
     #[error("'{0}' is not a URL: it has no scheme (https://…)")]
@@ -42,14 +51,14 @@ impl UrlParts {
     /// of it into the host. The password, if any, is dropped here and never kept.
     pub fn parse(url: &str) -> Result<UrlParts, UrlError> {
         let Some((scheme, rest)) = url.split_once("://") else {
-            return Err(UrlError::NoScheme(url.to_owned()));
+            return Err(UrlError::NoScheme(redact(url)));
         };
         if scheme.is_empty()
             || !scheme
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
         {
-            return Err(UrlError::NoScheme(url.to_owned()));
+            return Err(UrlError::NoScheme(redact(url)));
         }
         let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let (authority, path) = rest.split_at(authority_end);
@@ -65,14 +74,15 @@ impl UrlParts {
             Some((h, p)) if !h.contains(']') || h.ends_with(']') => (h, Some(p)),
             _ => (host_port, None),
         };
+        let written_host = percent_decode(host_port);
         if host.is_empty() {
-            return Err(UrlError::NoHost(url.to_owned()));
+            return Err(UrlError::NoHost(redact(url)));
         }
         let scheme = scheme.to_ascii_lowercase();
         let port = match port {
             Some("") => None,
             Some(p) if !p.bytes().all(|b| b.is_ascii_digit()) => {
-                return Err(UrlError::BadPort(url.to_owned()));
+                return Err(UrlError::BadPort(redact(url)));
             }
             Some(p) if Some(p.trim_start_matches('0')) == default_port(&scheme) => None,
             Some(p) => Some(p.trim_start_matches('0').to_owned()),
@@ -84,7 +94,9 @@ impl UrlParts {
             user,
             host: host.to_ascii_lowercase(),
             port,
-            path: normalize_path(path),
+            path: normalize_path(&normalize_escapes(path)),
+            written_host,
+            written_path: percent_decode(path.trim_matches('/')),
         })
     }
 
@@ -105,16 +117,35 @@ impl UrlParts {
     pub fn matched_by(&self, pattern: &str) -> bool {
         match UrlParts::parse(pattern) {
             Ok(section) => self.matches_url(&section),
-            // git's fallback for keys that are not URLs: a host, perhaps with a path.
-            Err(_) => {
-                let (host, path) = match pattern.split_once('/') {
-                    Some((h, p)) => (h, Some(p)),
-                    None => (pattern, None),
-                };
-                host == self.host_and_port()
-                    && path.is_none_or(|p| p == self.path.trim_start_matches('/'))
-            }
+            Err(_) => self.matches_partial(pattern),
         }
+    }
+
+    /// git's fallback for keys that are not URLs (`match_partial_url`, `credential_match`):
+    /// `[scheme://][user@]host[:port][/path]`, each part given compared exactly (no wildcard,
+    /// no case folding, no default port) with the URL as written, percent-decoded; the path
+    /// without leading or trailing `/`.
+    fn matches_partial(&self, pattern: &str) -> bool {
+        let (scheme, rest) = match pattern.split_once("://") {
+            Some((scheme, rest)) => (Some(scheme).filter(|s| !s.is_empty()), rest),
+            None => (None, pattern),
+        };
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, path) = rest.split_at(end);
+        let (user, host) = match authority.find('@') {
+            Some(at) => {
+                let userinfo = &authority[..at];
+                let name = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
+                (Some(percent_decode(name)), &authority[at + 1..])
+            }
+            None => (None, authority),
+        };
+        let path = path.trim_start_matches('/');
+        let path = path.trim_end_matches('/');
+        scheme.is_none_or(|s| s == self.scheme)
+            && user.is_none_or(|u| Some(&u) == self.user.as_ref())
+            && (host.is_empty() || percent_decode(host) == self.written_host)
+            && (path.is_empty() || percent_decode(path) == self.written_path)
     }
 
     fn matches_url(&self, section: &UrlParts) -> bool {
@@ -172,6 +203,62 @@ fn normalize_path(path: &str) -> String {
         }
     }
     format!("/{}", out.join("/"))
+}
+
+/// git's `append_normalized_escapes` for a path: an escape of a character that needs none is
+/// decoded (`%44` is `D`), other escapes are upper case, and characters a URL may not hold raw
+/// (controls, non-ASCII, space, `"<>\^`{|}`) are escaped.
+fn normalize_escapes(text: &str) -> String {
+    const UNSAFE: &[u8] = b" <>\"%{}|\\^`";
+    const RESERVED: &[u8] = b":/?#[]@!$&'()*+,;=";
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let mut byte = bytes[i];
+        let mut escaped = false;
+        if byte == b'%'
+            && let Some(hex) = bytes.get(i + 1..i + 3)
+            && let Ok(hex) = std::str::from_utf8(hex)
+            && let Ok(decoded) = u8::from_str_radix(hex, 16)
+        {
+            byte = decoded;
+            escaped = true;
+            i += 2;
+        }
+        i += 1;
+        if byte <= 0x1f
+            || byte >= 0x7f
+            || UNSAFE.contains(&byte)
+            || (escaped && RESERVED.contains(&byte))
+        {
+            out.push_str(&format!("%{byte:02X}"));
+        } else {
+            out.push(char::from(byte));
+        }
+    }
+    out
+}
+
+/// The URL with the password of its user information, if any, replaced by `REDACTED`, for
+/// messages: `https://jane:REDACTED@host/path`, also without a scheme.
+pub fn redact(url: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    let authority = &url[start..end];
+    match authority.rfind('@') {
+        Some(at) => match authority[..at].find(':') {
+            Some(colon) => format!(
+                "{}REDACTED{}",
+                &url[..start + colon + 1],
+                &url[start + at..]
+            ),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
 }
 
 /// `%XX` decoding (invalid escapes are kept as they are).
@@ -243,6 +330,26 @@ mod tests {
         let u = url(URL);
         assert!(u.matched_by("git-codecommit.us-east-2.amazonaws.com"));
         assert!(!u.matched_by("github.com"));
+        // As git's credential_match compares them: trailing slashes go, case and port stay.
+        assert!(u.matched_by("git-codecommit.us-east-2.amazonaws.com/v1/repos/MyDemoRepo/"));
+        assert!(!u.matched_by("git-codecommit.us-east-2.amazonaws.com/v1/repos"));
+        assert!(!u.matched_by("GIT-CODECOMMIT.us-east-2.amazonaws.com"));
+        let port = url("https://git-codecommit.us-east-2.amazonaws.com:443/v1/repos/MyDemoRepo");
+        assert!(!port.matched_by("git-codecommit.us-east-2.amazonaws.com"));
+        let jane = url("https://jane@git-codecommit.us-east-2.amazonaws.com/v1/repos/R");
+        assert!(jane.matched_by("jane@git-codecommit.us-east-2.amazonaws.com"));
+        assert!(!u.matched_by("jane@git-codecommit.us-east-2.amazonaws.com"));
+    }
+
+    #[test]
+    fn escapes_in_paths_are_normalised_as_git_does() {
+        let u = url(URL);
+        assert!(
+            u.matched_by("https://git-codecommit.us-east-2.amazonaws.com/v1/repos/My%44emoRepo")
+        );
+        let escaped = url("https://git-codecommit.us-east-2.amazonaws.com/v1/repos/My%44emoRepo");
+        assert_eq!(escaped.path, "/v1/repos/MyDemoRepo");
+        assert_eq!(url("https://h/a%2fb%7e c").path, "/a%2Fb~%20c");
     }
 
     #[test]
@@ -256,6 +363,20 @@ mod tests {
             p.display_url(),
             "https://git-codecommit.us-east-2.amazonaws.com/v1/repos/R"
         );
+    }
+
+    #[test]
+    fn messages_never_quote_a_password() {
+        for bad in [
+            "jane:s3cret@git-codecommit.us-east-2.amazonaws.com/v1/repos/R",
+            "https://jane:s3cret@:443/v1/repos/R",
+            "https://jane:s3cret@h:x1/v1/repos/R",
+        ] {
+            let error = UrlParts::parse(bad).expect_err("not a URL git can use");
+            assert!(!error.to_string().contains("s3cret"), "{error}");
+            assert!(error.to_string().contains("jane:REDACTED@"), "{error}");
+        }
+        assert_eq!(redact("https://h/a:b@c"), "https://h/a:b@c");
     }
 
     #[test]

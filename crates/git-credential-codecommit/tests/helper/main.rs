@@ -3,6 +3,7 @@ mod aws_cli;
 mod binary;
 mod chain;
 mod configure;
+mod doctor;
 mod endpoint;
 mod program;
 mod protocol;
