@@ -90,6 +90,9 @@ fn transcript(results: &[&RunResult]) -> String {
                 for e in &s.exposed {
                     let _ = writeln!(out, "exposed: {e}");
                 }
+                if !s.doctor.is_empty() {
+                    let _ = writeln!(out, "doctor: {}", s.doctor.join(", "));
+                }
             }
             if let Some(e) = &s.expectation {
                 let _ = writeln!(out, "expected for: {e}");
