@@ -420,6 +420,44 @@ mod tests {
     }
 
     #[test]
+    fn the_doctors_problems_and_warnings_are_compared_as_a_set_and_notes_are_not() {
+        let e = expect("exit = 128\ndoctor = [\"storing-helper-first\", \"aws-cli-unscoped\"]");
+        let mut step = got(128, "");
+        step.doctor = vec![
+            "problem storing-helper-first".into(),
+            "warning aws-cli-unscoped".into(),
+            "note region-differs".into(),
+        ];
+        assert_eq!(compare(&e, &step), None);
+        step.doctor.push("problem stored-password-expired".into());
+        let why = compare(&e, &step).expect("an extra problem is a mismatch");
+        assert!(
+            why.contains("the doctor reported [\"aws-cli-unscoped\", \"stored-password-expired\", \"storing-helper-first\"]"),
+            "{why}"
+        );
+        step.doctor = vec!["warning aws-cli-unscoped".into()];
+        assert!(
+            compare(&e, &step).is_some(),
+            "a missing problem is a mismatch"
+        );
+        // `[]`: the doctor must report no problem and no warning.
+        let none = expect("exit = 0\ndoctor = []");
+        let mut quiet = got(0, "");
+        quiet.doctor = vec!["note region-differs".into()];
+        assert_eq!(compare(&none, &quiet), None);
+    }
+
+    #[test]
+    fn a_misspelt_doctor_finding_fails_when_the_scenario_loads() {
+        let error = toml::from_str::<Expect>("exit = 0\ndoctor = [\"storing-helper-frist\"]")
+            .expect_err("not a finding id");
+        assert!(
+            error.to_string().contains("storing-helper-first"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn choose_never_falls_back_when_no_when_holds() {
         let expects: Vec<Expect> = vec![
             expect("when = { git = \">=2.40\" }\nexit = 0"),

@@ -48,12 +48,15 @@ fn grid(report: &Report, scenarios: &[Scenario], out: &mut String) {
     out.push_str(
         "Each cell: whether git did what the scenario expects (`pass`), then what each git command came to, in order: `ok`, the endpoint's refusal (`403 expired`), `prompted` (git asked for a user name or password and got no answer), or git's own error.\n\n",
     );
-    let _ = write!(out, "| scenario | what the guide says |");
+    out.push_str(
+        "The doctor column: the problems `git-credential-codecommit doctor` reported at any step, on any git (`-` for none).\n\n",
+    );
+    let _ = write!(out, "| scenario | what the guide says | doctor |");
     for g in &gits {
         let _ = write!(out, " git {g} |");
     }
     out.push('\n');
-    out.push_str("|---|---|");
+    out.push_str("|---|---|---|");
     for _ in &gits {
         out.push_str("---|");
     }
@@ -92,7 +95,13 @@ fn grid(report: &Report, scenarios: &[Scenario], out: &mut String) {
     }
     let mut skip_reasons: Vec<String> = Vec::new();
     for (scenario, variant, label, claim) in &rows {
-        let _ = write!(out, "| {} | {} |", escape(label), escape(claim));
+        let _ = write!(
+            out,
+            "| {} | {} | {} |",
+            escape(label),
+            escape(claim),
+            escape(&doctor_problems(results, scenario, variant))
+        );
         for g in &gits {
             let text = match cell(results, scenario, variant, g) {
                 Some(RunResult {
@@ -204,6 +213,31 @@ fn differences(scenarios: &[Scenario], out: &mut String) {
     }
 }
 
+/// The doctor's problem ids over every step of a variant on every git, in the order first seen.
+fn doctor_problems(results: &[RunResult], scenario: &str, variant: &str) -> String {
+    let mut ids: Vec<&str> = Vec::new();
+    for r in results
+        .iter()
+        .filter(|r| r.scenario == scenario && r.variant == variant)
+    {
+        for said in r.steps.iter().flat_map(|s| &s.doctor) {
+            if let Some(id) = said.strip_prefix("problem ")
+                && !ids.contains(&id)
+            {
+                ids.push(id);
+            }
+        }
+    }
+    if ids.is_empty() {
+        "-".to_owned()
+    } else {
+        ids.iter()
+            .map(|id| format!("`{id}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// What one git command came to, in a few words: `ok`, `403 expired`, `prompted`, or git's
 /// last error line.
 fn step_summary(step: &StepResult) -> String {
@@ -301,16 +335,41 @@ exit = 0
     fn pipes_are_escaped_and_results_of_unknown_scenarios_still_shown() {
         let text = render(&gating(), &[scenario()]);
         assert!(
-            text.contains("| **wrong-region**: The region \\| the key disagree | git gets a 403 | pass: ok |\n"),
+            text.contains("| **wrong-region**: The region \\| the key disagree | git gets a 403 | - | pass: ok |\n"),
             "{text}"
         );
         assert!(
-            text.contains("| ↳ fix: set the region | Set `region` | - |\n"),
+            text.contains("| ↳ fix: set the region | Set `region` | - | - |\n"),
             "{text}"
         );
         // Not among the scenarios given: still a row, not silently left out.
         assert!(
-            text.contains("| **foreign-host**, symptom |  | FAIL: ok |\n"),
+            text.contains("| **foreign-host**, symptom |  | - | FAIL: ok |\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_doctor_column_lists_each_problem_once_and_no_note() {
+        let mut report = gating();
+        let mut a = run("wrong-region", "symptom", "2.39.5", Outcome::Pass);
+        let mut b = run("wrong-region", "symptom", "2.47.3", Outcome::Pass);
+        for r in [&mut a, &mut b] {
+            for s in &mut r.steps {
+                s.doctor = vec![
+                    "problem storing-helper-first".into(),
+                    "warning aws-cli-unscoped".into(),
+                    "note region-differs".into(),
+                ];
+            }
+        }
+        b.steps[0]
+            .doctor
+            .push("problem stored-password-expired".into());
+        report.results = vec![a, b];
+        let text = render(&report, &[scenario()]);
+        assert!(
+            text.contains("| git gets a 403 | `storing-helper-first`, `stored-password-expired` | pass: ok | pass: ok |\n"),
             "{text}"
         );
     }
@@ -357,11 +416,11 @@ exit = 0
         ];
         let text = render(&report, &[scenario()]);
         assert!(
-            text.contains("| git gets a 403 | skip (1) | skip (2) |\n"),
+            text.contains("| git gets a 403 | - | skip (1) | skip (2) |\n"),
             "{text}"
         );
         assert!(
-            text.contains("| Set `region` | skip (1) | pass: ok |\n"),
+            text.contains("| Set `region` | - | skip (1) | pass: ok |\n"),
             "{text}"
         );
         assert!(

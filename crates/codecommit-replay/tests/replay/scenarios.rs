@@ -166,3 +166,92 @@ fn every_scenario_with_the_aws_cli_helper() {
         "the AWS CLI's leaks are not in the report's findings: {findings:#?}"
     );
 }
+
+/// A scenario file from `scenarios/`, edited: the doctor's two rules must be seen to fail.
+fn edited(name: &str, from: &str, to: &str) -> codecommit_replay::scenario::Scenario {
+    let dir = codecommit_replay::default_scenarios_dir();
+    let file = dir.join(format!("{name}.toml"));
+    let text = std::fs::read_to_string(&file).expect("the scenario is there");
+    assert!(text.contains(from), "{name}.toml no longer has {from:?}");
+    codecommit_replay::scenario::Scenario::parse(name, &file, &text.replacen(from, to, 1))
+        .expect("the edited scenario loads")
+}
+
+fn replay_one(scenario: codecommit_replay::scenario::Scenario) -> Vec<RunResult> {
+    let scenarios = [scenario];
+    let gits = gits();
+    let newest = gits.iter().max_by_key(|g| g.version).cloned();
+    let gits: Vec<_> = newest.into_iter().collect();
+    let tools = tools();
+    let helper = workspace_helper();
+    let contract = Contract::workspace();
+    let plan = Plan {
+        scenarios: &scenarios,
+        gits: &gits,
+        helper: &helper,
+        contract: Some(&contract),
+        tools: &tools,
+        jobs: 2,
+        keep: false,
+        progress: false,
+    };
+    replay(&plan).expect("the replay runs").results
+}
+
+#[test]
+fn a_failing_symptom_without_a_problem_finding_fails() {
+    // Throttling is not on the machine; without saying so, the symptom fails the doctor's rule.
+    let scenario = edited(
+        "throttling",
+        "doctor_sees_no_problem",
+        "# doctor_sees_no_problem",
+    );
+    let results = replay_one(scenario);
+    let symptom = results
+        .iter()
+        .find(|r| r.variant == "symptom")
+        .expect("the symptom ran");
+    assert!(
+        matches!(&symptom.outcome, Outcome::Fail(why) if why.contains("the doctor reported no problem at any step")),
+        "{symptom:#?}"
+    );
+}
+
+#[test]
+#[cfg_attr(
+    missing_faketime,
+    ignore = "needs libfaketime for the scenarios that move the clock: apt-get install faketime, or set CODECOMMIT_TEST_FAKETIME"
+)]
+fn a_working_fix_that_still_shows_a_problem_fails_unless_it_says_so() {
+    // The keychain's Deny fix works, yet the keychain still runs first: the step says so; without
+    // that line, the variant fails.
+    let scenario = edited(
+        "macos-keychain-expired-password",
+        "doctor = [\"storing-helper-first\", \"aws-cli-unscoped\"]\nhelpers = [\"osxkeychain get\", \"aws get\", \"osxkeychain store\", \"aws store\"]",
+        "helpers = [\"osxkeychain get\", \"aws get\", \"osxkeychain store\", \"aws store\"]",
+    );
+    let results = replay_one(scenario);
+    let deny = results
+        .iter()
+        .find(|r| r.variant.contains("and Deny"))
+        .expect("the Deny fix ran");
+    assert!(
+        matches!(&deny.outcome, Outcome::Fail(why) if why.contains("the fix works, but the doctor still reports a problem")),
+        "{deny:#?}"
+    );
+    // The declared expectation itself is compared: a wrong list fails too.
+    let scenario = edited(
+        "macos-keychain-expired-password",
+        "doctor = [\"storing-helper-first\", \"aws-cli-unscoped\"]\nhelpers = [\"osxkeychain get\", \"aws get\", \"osxkeychain store\", \"aws store\"]",
+        "doctor = [\"aws-cli-unscoped\"]\nhelpers = [\"osxkeychain get\", \"aws get\", \"osxkeychain store\", \"aws store\"]",
+    );
+    let results = replay_one(scenario);
+    let deny = results
+        .iter()
+        .find(|r| r.variant.contains("and Deny"))
+        .expect("the Deny fix ran");
+    assert!(
+        matches!(&deny.outcome, Outcome::Fail(why) if why.contains("the doctor reported")),
+        "{deny:#?}"
+    );
+}
