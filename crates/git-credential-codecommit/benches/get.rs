@@ -2,6 +2,9 @@
 //! credentials file. Side by side with `aws codecommit credential-helper get` when the AWS CLI
 //! is found (CODECOMMIT_TEST_AWS or PATH), interleaved so machine noise hits both alike.
 //!
+//! `CODECOMMIT_BENCH_BASELINE=/path/to/an/older/git-credential-codecommit` adds that build,
+//! interleaved too, to show whether a change made `get` slower.
+//!
 //! `cargo bench -p git-credential-codecommit --bench get` (optimised build). Prints medians and
 //! the ratio; the goals (under 5 ms, at least 100x faster) are reported, not asserted: timing
 //! belongs in benchmarks, not in tests that a busy machine would make flaky.
@@ -86,10 +89,15 @@ fn main() {
     if let Some(aws) = &aws {
         once(&sandbox, aws, &["codecommit", "credential-helper", "get"]);
     }
+    let baseline = std::env::var_os("CODECOMMIT_BENCH_BASELINE").map(std::path::PathBuf::from);
     let mut our_samples = Vec::with_capacity(rounds);
+    let mut baseline_samples = Vec::new();
     let mut aws_samples = Vec::new();
     for round in 0..rounds {
         our_samples.push(once(&sandbox, ours, &["get"]));
+        if let Some(baseline) = &baseline {
+            baseline_samples.push(once(&sandbox, baseline, &["get"]));
+        }
         if let Some(aws) = aws.as_ref().filter(|_| round % aws_every == 0) {
             aws_samples.push(once(
                 &sandbox,
@@ -115,6 +123,17 @@ fn main() {
             "MISSED"
         }
     );
+    if let Some(baseline) = &baseline {
+        let base_median = median(&mut baseline_samples);
+        println!(
+            "baseline {} get: median {} (p10 {}, p90 {}); this build / baseline = {:.2}",
+            baseline.display(),
+            ms(base_median),
+            ms(percentile(&baseline_samples, 0.1)),
+            ms(percentile(&baseline_samples, 0.9)),
+            our_median.as_secs_f64() / base_median.as_secs_f64()
+        );
+    }
     if aws_samples.is_empty() {
         println!(
             "aws codecommit credential-helper get: not measured (no `aws` found; set CODECOMMIT_TEST_AWS)"

@@ -386,13 +386,15 @@ fn storing_first(
             "not checked: what the store hands back (run with --check-stores; a keychain may ask you to unlock it)",
         );
     }
-    Some(
-        finding.fix(
-            inputs
-                .target
-                .configure_command(ours.helper.kind == Kind::AwsCli),
-        ),
-    )
+    Some(finding.fix(if ours.helper.kind == Kind::AwsCli {
+        format!(
+            "{}   (to keep the AWS CLI: {})",
+            inputs.target.configure_command(false),
+            inputs.target.configure_command(true)
+        )
+    } else {
+        inputs.target.configure_command(false)
+    }))
 }
 
 fn stored_passwords(inputs: &Inputs<'_>) -> Vec<Finding> {
