@@ -222,6 +222,26 @@ impl Session<'_> {
         Ok(result)
     }
 
+    /// Runs `command` with the environment git gets in this sandbox at this moment (the mock's
+    /// proxy and CA, the clock's offset) and the step's own variables.
+    fn run_in_sandbox(&self, mut command: Command, step: &Step) -> Result<exec::Finished, String> {
+        let mock = self.mock();
+        self.sandbox
+            .env(
+                &mock.proxy_url(),
+                mock.ca_file(),
+                self.offset,
+                self.run.tools,
+                self.run.git.version,
+            )
+            .apply(&mut command);
+        let extra = self.sandbox.placeholders();
+        for (k, v) in &step.env {
+            command.env(k, world::expand(v, &extra)?);
+        }
+        exec::run(command, None, STEP_TIMEOUT).map_err(|e| e.to_string())
+    }
+
     /// Runs `git-credential-codecommit doctor --check-stores` in the state the step left, with
     /// the environment git had: for the CodeCommit URL the step used (the scenario's own
     /// otherwise), in the repository the step ran in (`-C`).
@@ -247,24 +267,11 @@ impl Session<'_> {
             .map(|w| self.sandbox.work().join(&w[1]))
             .filter(|d| d.is_dir())
             .unwrap_or_else(|| self.sandbox.work().to_owned());
-        let mock = self.mock();
         let mut command = Command::new(&self.run.tools.tool);
         command
             .args(["doctor", "--format", "json", "--check-stores", &url])
             .current_dir(dir);
-        self.sandbox
-            .env(
-                &mock.proxy_url(),
-                mock.ca_file(),
-                self.offset,
-                self.run.tools,
-                self.run.git.version,
-            )
-            .apply(&mut command);
-        for (k, v) in &step.env {
-            command.env(k, world::expand(v, &extra)?);
-        }
-        let finished = exec::run(command, None, STEP_TIMEOUT).map_err(|e| e.to_string())?;
+        let finished = self.run_in_sandbox(command, step)?;
         if finished.exit == 2 || finished.exit < 0 {
             return Err(format!(
                 "the doctor could not run (exit {}): {}",
@@ -326,19 +333,7 @@ impl Session<'_> {
 
         let mut command = Command::new(program);
         command.args(&args).current_dir(self.sandbox.work());
-        self.sandbox
-            .env(
-                &mock.proxy_url(),
-                mock.ca_file(),
-                self.offset,
-                self.run.tools,
-                self.run.git.version,
-            )
-            .apply(&mut command);
-        for (k, v) in &step.env {
-            command.env(k, world::expand(v, &extra)?);
-        }
-        let finished = exec::run(command, None, STEP_TIMEOUT).map_err(|e| e.to_string())?;
+        let finished = self.run_in_sandbox(command, step)?;
         result.exit = Some(finished.exit);
         result.stdout = self.normalizer.text(&finished.stdout_text());
         result.stderr = self.normalizer.text(&finished.stderr_text());
