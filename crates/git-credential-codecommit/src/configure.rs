@@ -32,6 +32,8 @@
 //! same options (an identical line written by hand cannot be told apart), then the section if
 //! nothing else is left in it.
 
+use crate::doctor::checks::git_bool;
+use crate::doctor::gitconfig::Version;
 use crate::endpoint::Endpoint;
 use crate::program::NAME;
 use clap::{ArgGroup, Args};
@@ -394,7 +396,7 @@ pub fn plan(entries: &[Entry], helper: &str) -> Plan {
         .rfind(|e| e.name == "usehttppath")
         .map(|e| e.value.as_str());
     match use_http_path {
-        Some(v) if is_true(v) => {}
+        Some(v) if git_bool(Some(v)) => {}
         Some(was) => plan.changes.push(Change::Replace {
             name: USE_HTTP_PATH,
             value: "true".into(),
@@ -430,10 +432,6 @@ pub fn undo(entries: &[Entry], helper: &str) -> Plan {
         plan.changes.push(Change::RemoveSection);
     }
     plan
-}
-
-fn is_true(value: &str) -> bool {
-    ["true", "yes", "on", "1"].contains(&value.to_ascii_lowercase().as_str())
 }
 
 /// An entry as `git config` writes it into the file, without the tab (and without the space git
@@ -529,16 +527,10 @@ impl Git {
             .stdin(Stdio::null())
             .output()
             .map_err(git_not_found)?;
-        let text = String::from_utf8_lossy(&out.stdout);
-        let mut numbers = text
-            .trim()
-            .trim_start_matches("git version ")
-            .split('.')
-            .map(|n| n.parse::<u32>().unwrap_or(0));
-        let version = (numbers.next().unwrap_or(0), numbers.next().unwrap_or(0));
+        let version = Version::parse(&String::from_utf8_lossy(&out.stdout));
         Ok(Git {
             scope,
-            fixed_value: version >= (2, 30),
+            fixed_value: version.is_some_and(|v| v >= Version(2, 30, 0)),
         })
     }
 
