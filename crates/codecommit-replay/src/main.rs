@@ -64,6 +64,11 @@ struct ReplayArgs {
     /// --contract, a survey run: it records what the helper does and gates nothing
     #[arg(long, value_name = "PROGRAM")]
     helper: Option<PathBuf>,
+    /// This project's git-credential-codecommit, for the doctor and `tool` steps (default: the
+    /// one beside this program). In a container whose static binary libfaketime cannot move, the
+    /// dynamic one.
+    #[arg(long, value_name = "PROGRAM")]
+    tool: Option<PathBuf>,
     /// The contract the helper is held to: a name in scenarios/helpers/ or a file (default:
     /// git-credential-codecommit when no --helper is given; also CODECOMMIT_REPLAY_CONTRACT)
     #[arg(long, value_name = "NAME|FILE")]
@@ -194,7 +199,10 @@ fn replay_command(args: ReplayArgs) -> Result<bool, String> {
     let helper = HelperUnderTest::new(&helper_path, false)?;
     let tools = Tools {
         standin: workspace_binary("codecommit-replay", "codecommit-standin")?,
-        tool: workspace_binary("git-credential-codecommit", "git-credential-codecommit")?,
+        tool: match &args.tool {
+            Some(tool) => tool.clone(),
+            None => workspace_binary("git-credential-codecommit", "git-credential-codecommit")?,
+        },
         faketime: find_faketime(),
     };
     if !args.quiet {

@@ -92,6 +92,9 @@ fn the_replay_inside_every_git_image() {
                     "/usr/bin/git",
                     "--helper",
                     helper,
+                    // The doctor reads the clock too: the binary libfaketime can move.
+                    "--tool",
+                    helper,
                     // Held to its contract: without one the run would be a survey, gating nothing.
                     "--contract",
                     "git-credential-codecommit",
