@@ -45,6 +45,9 @@ pub enum Kind {
     AnswersStore,
     /// No longer answers `PROGRAM get` (only the AWS CLI's shape).
     NoNativeShape,
+    /// Ignores git 2.46's `capability[]=authtype`: answers with a user name and password, which
+    /// the stores after it keep.
+    NoAuthtype,
 }
 
 /// A canary, and what must catch it.
@@ -60,7 +63,8 @@ pub struct Canary {
     pub scenarios: &'static [&'static str],
 }
 
-const SIGNS: [&str; 6] = [
+const SIGNS: [&str; 7] = [
+    "authtype",
     "signs.long_term",
     "signs.session_token",
     "hosts.codecommit",
@@ -90,20 +94,20 @@ pub const CANARIES: &[Canary] = &[
         name: "no-expiry",
         what: "stops printing password_expiry_utc",
         rows: &["expiry"],
-        scenarios: &[
-            "credential-cache-before-helper",
-            "macos-keychain-expired-password",
-        ],
+        // On git 2.46 and later the helper answers `authtype` with an ephemeral credential that
+        // no store keeps, so the expiry changes no replayed outcome there; it matters on git
+        // 2.40 to 2.45, which the replay does not have. Only the contract row sees it.
+        scenarios: &[],
     },
     Canary {
         kind: Kind::LyingExpiry,
         name: "lying-expiry",
         what: "prints an expiry an hour later than CodeCommit's 15 minutes",
         rows: &["expiry"],
-        scenarios: &[
-            "credential-cache-before-helper",
-            "macos-keychain-expired-password",
-        ],
+        // On git 2.46 and later the helper answers `authtype` with an ephemeral credential that
+        // no store keeps, so the expiry changes no replayed outcome there; it matters on git
+        // 2.40 to 2.45, which the replay does not have. Only the contract row sees it.
+        scenarios: &[],
     },
     Canary {
         kind: Kind::AnyHost,
@@ -166,6 +170,7 @@ pub const CANARIES: &[Canary] = &[
         name: "empty-answer",
         what: "exits 0 with nothing on stdout",
         rows: &[
+            "authtype",
             "shapes.aws_cli",
             "shapes.native",
             "signs.long_term",
@@ -191,6 +196,17 @@ pub const CANARIES: &[Canary] = &[
         what: "no longer answers `git-credential-codecommit get`",
         rows: &["shapes.native"],
         scenarios: &["recommended-configuration"],
+    },
+    Canary {
+        kind: Kind::NoAuthtype,
+        name: "no-authtype",
+        what: "ignores git 2.46's capability[]=authtype and answers a user name and password",
+        rows: &["authtype"],
+        scenarios: &[
+            "credential-store-before-helper",
+            "macos-keychain-expired-password",
+            "windows-gcm-precedence",
+        ],
     },
 ];
 
@@ -333,6 +349,14 @@ pub fn main(args: Vec<String>) -> i32 {
         eprintln!("codecommit-canary: unrecognized subcommand '{operation}'");
         return 2;
     }
+    if !matches!(operation.as_str(), "get" | "store" | "erase") {
+        // Not git's protocol (`--version`, which `configure` asks to recognise the helper):
+        // the helper's own answer, as it is.
+        let answer = ask(helper, &rest, &input);
+        let _ = std::io::stdout().write_all(answer.stdout.as_bytes());
+        let _ = std::io::stderr().write_all(&answer.stderr);
+        return answer.exit;
+    }
     let mut request = pairs(&input);
     let host = value(&request, "host").unwrap_or("").to_owned();
     let path = value(&request, "path").unwrap_or("").to_owned();
@@ -346,6 +370,25 @@ pub fn main(args: Vec<String>) -> i32 {
             }
         }
         _ => {}
+    }
+    // Git 2.46 and later offer `authtype`, and the helper then answers with a `credential`, not
+    // a password. The canaries that bend the password ask without the offer and, where the
+    // offer was made, hand the bent password back as the helper would have; `no-authtype`
+    // drops the offer and hands the password back as it is.
+    let offered = request
+        .iter()
+        .any(|(k, v)| k == "capability[]" && v == "authtype");
+    let reencode = offered
+        && matches!(
+            kind,
+            Kind::BadSignature
+                | Kind::WrongRegion
+                | Kind::WrongPath
+                | Kind::StaleClock
+                | Kind::NoSessionToken
+        );
+    if reencode || kind == Kind::NoAuthtype {
+        request.retain(|(k, _)| k != "capability[]");
     }
     let mut answer = ask(helper, &rest, &(write_pairs(&request) + "\n"));
     if kind == Kind::AnyHost && answer.exit == 0 && answer.stdout.trim().is_empty() {
@@ -384,6 +427,9 @@ pub fn main(args: Vec<String>) -> i32 {
         Kind::EmptyAnswer => out.clear(),
         _ => {}
     }
+    if reencode {
+        out = as_authtype(&out);
+    }
     let mut text = write_pairs(&out);
     match kind {
         Kind::Crlf => text = text.replace('\n', "\r\n"),
@@ -395,6 +441,32 @@ pub fn main(args: Vec<String>) -> i32 {
     let _ = std::io::stdout().write_all(text.as_bytes());
     let _ = std::io::stderr().write_all(&answer.stderr);
     answer.exit
+}
+
+/// A password answer as the helper answers git's `authtype` offer: the same header, ephemeral.
+fn as_authtype(answer: &[(String, String)]) -> Vec<(String, String)> {
+    use base64::Engine;
+    let (Some(user), Some(password)) = (value(answer, "username"), value(answer, "password"))
+    else {
+        return answer.to_vec();
+    };
+    let credential = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    let mut out: Vec<(String, String)> = [
+        ("capability[]", "authtype".to_owned()),
+        ("authtype", "Basic".to_owned()),
+        ("credential", credential),
+        ("ephemeral", "1".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    out.extend(
+        answer
+            .iter()
+            .filter(|(k, _)| k != "username" && k != "password")
+            .cloned(),
+    );
+    out
 }
 
 fn names() -> String {

@@ -39,6 +39,11 @@ pub struct Contract {
     pub expiry: bool,
     /// `store` and `erase` print nothing and exit 0.
     pub store_erase_silent: bool,
+    /// Offered git 2.46's `capability[]=authtype`, answers `capability[]=authtype`,
+    /// `authtype=Basic`, `credential=` (base64 of a user name and password CodeCommit accepts)
+    /// and `ephemeral=1`, with no `username`/`password` a store could keep. `false`: answers the
+    /// offer as any other request, with `username` and `password`.
+    pub authtype: bool,
     pub shapes: Shapes,
     pub hosts: Hosts,
     /// What it does when git sends no path (`credential.UseHttpPath` unset).
@@ -395,6 +400,8 @@ fn repo_path() -> String {
 #[derive(Debug, Clone)]
 pub struct Observation {
     aws_cli_get: Call,
+    /// `get` with git 2.47's offer: `capability[]=authtype`, `capability[]=state`.
+    authtype_get: Call,
     native_get: Call,
     session_get: Call,
     hosts: Vec<(&'static str, Call)>,
@@ -438,7 +445,9 @@ pub fn observe(helper: &HelperUnderTest) -> Result<Observation, String> {
         "0".repeat(64)
     );
     let no_path = request("https", world::HOST, None);
+    let offered = format!("{AUTHTYPE_OFFER}{standard}");
     Ok(std::thread::scope(|s| {
+        let authtype = s.spawn(|| call("get", &offered, None, true));
         let session = s.spawn(|| call("get", &standard, Some("bob"), true));
         let without_path = s.spawn(|| call("get", &no_path, None, true));
         let without_credentials = s.spawn(|| call("get", &standard, None, false));
@@ -456,6 +465,7 @@ pub fn observe(helper: &HelperUnderTest) -> Result<Observation, String> {
         Observation {
             aws_cli_get: aws_cli_get.clone(),
             native_get: native_get.clone(),
+            authtype_get: join(authtype),
             session_get: join(session),
             hosts,
             without_path: join(without_path),
@@ -467,6 +477,9 @@ pub fn observe(helper: &HelperUnderTest) -> Result<Observation, String> {
         }
     }))
 }
+
+/// What git 2.46 and later (2.47.3 here) send first over HTTP, before the attributes.
+const AUTHTYPE_OFFER: &str = "capability[]=authtype\ncapability[]=state\n";
 
 /// The mock's CodeCommit check with the standard world's identities, built once per check.
 fn standard_gate() -> Result<codecommit_mock::auth::Gate, String> {
@@ -482,17 +495,29 @@ fn judge(
     host: &str,
     at: SystemTime,
 ) -> Result<String, String> {
-    let gate = gate.as_ref().map_err(Clone::clone)?;
     let (Some(user), Some(password)) = (call.get("username"), call.get("password")) else {
         return Err("no user name and password".into());
-    };
-    let Some(endpoint) = codecommit_mock::host::parse_codecommit(host) else {
-        return Err(format!("{host} is not a CodeCommit host"));
     };
     let header = format!(
         "Basic {}",
         base64_encode(format!("{user}:{password}").as_bytes())
     );
+    judge_header(gate, &header, host, at)
+}
+
+/// What the mock's CodeCommit check says of an `Authorization` header for `host` and the
+/// standard path: the header curl builds from a user name and password, or the one git 2.46
+/// sends as it is from `authtype` and `credential`.
+fn judge_header(
+    gate: &Result<codecommit_mock::auth::Gate, String>,
+    header: &str,
+    host: &str,
+    at: SystemTime,
+) -> Result<String, String> {
+    let gate = gate.as_ref().map_err(Clone::clone)?;
+    let Some(endpoint) = codecommit_mock::host::parse_codecommit(host) else {
+        return Err(format!("{host} is not a CodeCommit host"));
+    };
     let now = time::OffsetDateTime::from(at);
     let authn = gate.codecommit(
         Some(header.as_bytes()),
@@ -567,6 +592,7 @@ pub fn rows(contract: &Contract, seen: &Observation) -> Vec<ContractRow> {
     // a prompt on stdout loses the answer. CR LF line ends are fine: git reads them as LF.
     let mut calls: Vec<(&str, &Call)> = vec![
         ("get", main),
+        ("get offered authtype", &seen.authtype_get),
         ("get with a session token", &seen.session_get),
         ("store", &seen.store),
         ("erase", &seen.erase),
@@ -658,6 +684,18 @@ pub fn rows(contract: &Contract, seen: &Observation) -> Vec<ContractRow> {
             "prints password_expiry_utc, at most 15 minutes after signing".into()
         } else {
             "does not print password_expiry_utc".into()
+        },
+        observed,
+        ok,
+    );
+
+    let (observed, ok) = authtype_row(contract.authtype, &seen.authtype_get, &gate, seen.at);
+    row(
+        "authtype",
+        if contract.authtype {
+            "offered capability[]=authtype: authtype=Basic, a credential CodeCommit accepts, ephemeral=1, no username or password".into()
+        } else {
+            "offered capability[]=authtype: username and password, as without it".into()
         },
         observed,
         ok,
@@ -767,6 +805,63 @@ pub fn rows(contract: &Contract, seen: &Observation) -> Vec<ContractRow> {
     rows
 }
 
+/// The `authtype` row: what the helper answered when git offered the capability.
+fn authtype_row(
+    promised: bool,
+    call: &Call,
+    gate: &Result<codecommit_mock::auth::Gate, String>,
+    at: SystemTime,
+) -> (String, Result<(), String>) {
+    let announces = call
+        .pairs()
+        .iter()
+        .any(|(k, v)| *k == "capability[]" && *v == "authtype");
+    let typed = call.get("authtype").is_some() || call.get("credential").is_some();
+    if !promised {
+        return match (call.does(), announces || typed) {
+            (Does::Answers, false) => ("username and password".into(), Ok(())),
+            (_, true) => (
+                "answers with authtype".into(),
+                Err("it answers the capability, which the contract says it does not: update the contract".into()),
+            ),
+            (_, false) => (call.describe(), Err(format!("it {}", call.describe()))),
+        };
+    }
+    let mut why = Vec::new();
+    if !announces {
+        why.push("no capability[]=authtype".to_owned());
+    }
+    if call.get("authtype") != Some("Basic") {
+        why.push(format!("authtype is {:?}, not Basic", call.get("authtype")));
+    }
+    if call.get("ephemeral") != Some("1") {
+        why.push("no ephemeral=1".to_owned());
+    }
+    if call.get("username").is_some() || call.get("password").is_some() {
+        why.push("it also prints username or password, which a store would keep".to_owned());
+    }
+    match call.get("credential") {
+        None => why.push("no credential".to_owned()),
+        Some(credential) => {
+            if let Err(e) = judge_header(gate, &format!("Basic {credential}"), world::HOST, at) {
+                why.push(e);
+            }
+        }
+    }
+    if call.exit != Some(0) {
+        why.push(call.describe());
+    }
+    if why.is_empty() {
+        (
+            "an ephemeral Basic credential CodeCommit accepts".into(),
+            Ok(()),
+        )
+    } else {
+        let text = why.join("; ");
+        (text.clone(), Err(text))
+    }
+}
+
 fn describe_store(c: &Call) -> String {
     if c.pairs().is_empty() {
         c.describe()
@@ -815,6 +910,7 @@ impl Observation {
             about: "What the helper did when asked, recorded by a survey run.".into(),
             expiry: main.get("password_expiry_utc").is_some(),
             store_erase_silent: silent(&self.store) && silent(&self.erase),
+            authtype: self.authtype_get.get("credential").is_some(),
             shapes: Shapes {
                 aws_cli: self.aws_cli_get.does() == Does::Answers,
                 native: self.native_get.does() == Does::Answers,

@@ -81,6 +81,9 @@ pub struct HelperWhen {
     pub expiry: Option<bool>,
     #[serde(default)]
     pub native: Option<bool>,
+    /// Answers git 2.46's `capability[]=authtype` with an ephemeral credential.
+    #[serde(default)]
+    pub authtype: Option<bool>,
     #[serde(default)]
     pub other_https: Option<HostAnswer>,
     #[serde(default)]
@@ -93,6 +96,7 @@ impl HelperWhen {
     fn holds(&self, c: &Contract) -> bool {
         self.expiry.is_none_or(|v| v == c.expiry)
             && self.native.is_none_or(|v| v == c.shapes.native)
+            && self.authtype.is_none_or(|v| v == c.authtype)
             && self.other_https.is_none_or(|v| v == c.hosts.other_https)
             && self.look_alike.is_none_or(|v| v == c.hosts.look_alike)
             && self.plain_http.is_none_or(|v| v == c.hosts.plain_http)
@@ -112,6 +116,12 @@ impl fmt::Display for HelperWhen {
             parts.push(format!(
                 "helper {} `PROGRAM get`",
                 if n { "answers" } else { "does not answer" }
+            ));
+        }
+        if let Some(a) = self.authtype {
+            parts.push(format!(
+                "helper {} capability[]=authtype with an ephemeral credential",
+                if a { "answers" } else { "does not answer" }
             ));
         }
         for (name, value) in [

@@ -57,22 +57,20 @@ impl Normalizer {
         out.replace(&format!("127.0.0.1:{}", self.port), "127.0.0.1:[PORT]")
     }
 
-    /// One helper call as a transcript line: `aws get (protocol=https host=… path=…) -> username=… password=[PASSWORD]`.
+    /// One helper call as a transcript line: `aws get (protocol=https host=… path=…) -> username=… password=[PASSWORD]`,
+    /// every attribute in the order it came (`capability[]=authtype`, `wwwauth[]=…` from the gits
+    /// that send them), passwords as `[PASSWORD]` and git 2.46's `credential=` as `[CREDENTIAL]`.
     pub fn helper_call(&self, call: &HelperCall) -> String {
         let pairs = |pairs: &[(String, String)]| {
+            // Every line as it came, `capability[]`, `wwwauth[]`, `state[]` (git 2.41, 2.46)
+            // and the authtype answer included; the secrets by name.
             pairs
                 .iter()
-                .filter(|(k, _)| {
-                    !k.starts_with("capability")
-                        && !k.starts_with("wwwauth")
-                        && !k.starts_with("state")
-                })
-                .map(|(k, v)| {
-                    if k == "password" {
-                        "password=[PASSWORD]".to_owned()
-                    } else {
-                        self.text(&format!("{k}={v}"))
-                    }
+                .map(|(k, v)| match k.as_str() {
+                    "password" => "password=[PASSWORD]".to_owned(),
+                    // base64 of user:password (git 2.46's authtype): as secret as a password.
+                    "credential" => "credential=[CREDENTIAL]".to_owned(),
+                    _ => self.text(&format!("{k}={v}")),
                 })
                 .collect::<Vec<_>>()
                 .join(" ")
@@ -105,4 +103,46 @@ pub fn collapse(items: impl IntoIterator<Item = String>) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::standin::HelperOperation;
+
+    fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+        items
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn capabilities_and_challenges_show_and_the_credential_is_named() {
+        let n = Normalizer::new(std::path::Path::new("/nonexistent-root"), 1);
+        let call = HelperCall {
+            helper: "aws".into(),
+            operation: HelperOperation::Get,
+            args: vec!["get".into()],
+            input: pairs(&[
+                ("capability[]", "authtype"),
+                ("capability[]", "state"),
+                ("protocol", "https"),
+                ("wwwauth[]", "Basic realm=\"CodeCommit\""),
+            ]),
+            output: pairs(&[
+                ("capability[]", "authtype"),
+                ("authtype", "Basic"),
+                ("credential", "QUtJQTpzZWNyZXQ="),
+                ("ephemeral", "1"),
+                ("password_expiry_utc", "1767323945"),
+            ]),
+            exit: 0,
+            stderr: String::new(),
+        };
+        assert_eq!(
+            n.helper_call(&call),
+            "aws get (capability[]=authtype capability[]=state protocol=https wwwauth[]=Basic realm=\"CodeCommit\") -> capability[]=authtype authtype=Basic credential=[CREDENTIAL] ephemeral=1 password_expiry_utc=[EXPIRY]"
+        );
+    }
 }

@@ -11,7 +11,7 @@
 
 use crate::aws::{AwsError, AwsSource};
 use crate::endpoint::{Endpoint, split_port};
-use crate::protocol::{ParseError, Request, Response, WriteError};
+use crate::protocol::{Form, ParseError, Request, Response, WriteError};
 use crate::sign::{self, GitRequest, PASSWORD_LIFETIME};
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
@@ -280,6 +280,13 @@ fn get(
         .into(),
         password: git_request.password(&credentials.secret_access_key),
         password_expiry_utc: Some(unix_seconds(expiry)),
+        // Git 2.46 and later offer `authtype` over HTTP: answer with an ephemeral credential,
+        // which no store can keep; every other git gets today's user name and password.
+        form: if request.offers("authtype") {
+            Form::AuthType
+        } else {
+            Form::Password
+        },
     };
     response.write(stdout)?;
     Ok(())

@@ -21,6 +21,8 @@ pub struct Request {
     pub path: Option<String>,
     pub username: Option<String>,
     pub password: Option<Secret<String>>,
+    /// Every `capability[]` git offered (git 2.46 and later over HTTP: `authtype`, `state`).
+    pub capabilities: Vec<String>,
 }
 
 /// Input that is not git's credential protocol.
@@ -83,11 +85,31 @@ impl Request {
                 "path" => request.path = Some(value),
                 "username" => request.username = Some(value),
                 "password" => request.password = Some(Secret::new(value)),
+                // Unlike the other keys, `capability[]` accumulates: one line per capability.
+                "capability[]" => request.capabilities.push(value),
                 _ => {}
             }
         }
         Ok(request)
     }
+
+    /// Whether git offered `capability` (`authtype`: git 2.46 and later, over HTTP).
+    pub fn offers(&self, capability: &str) -> bool {
+        self.capabilities.iter().any(|c| c == capability)
+    }
+}
+
+/// How a `get` hands git the password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// `username=` and `password=`: what every git understands, and what a storing helper after
+    /// this one is handed on `store` and keeps.
+    Password,
+    /// Git 2.46's `authtype` capability, when git offers it: `capability[]=authtype`,
+    /// `authtype=Basic`, `credential=` (base64 of `username:password`, the very bytes curl would
+    /// put after `Basic `) and `ephemeral=1` (never keep it). No `username=` or `password=`, so a
+    /// store that does not know the capability is handed nothing it can keep.
+    AuthType,
 }
 
 /// What a `get` answers.
@@ -96,8 +118,10 @@ pub struct Response {
     /// Holds the session token for temporary credentials, so it is as secret as the password.
     pub username: Secret<String>,
     pub password: Secret<String>,
-    /// Unix seconds after which git 2.40 and later treat the password as expired.
+    /// Unix seconds after which git 2.40 and later treat the password as expired. Git 2.46 and
+    /// later apply it to a `credential=` as well (`credential_clear_secrets`).
     pub password_expiry_utc: Option<u64>,
+    pub form: Form,
 }
 
 /// A value that cannot be written as one protocol line.
@@ -113,8 +137,23 @@ impl Response {
     /// Writes the response with `\n` line ends on every platform (git rejects `\r`).
     pub fn write(&self, mut out: impl Write) -> Result<(), WriteError> {
         let mut text = String::new();
-        push_line(&mut text, "username", self.username.expose())?;
-        push_line(&mut text, "password", self.password.expose())?;
+        match self.form {
+            Form::Password => {
+                push_line(&mut text, "username", self.username.expose())?;
+                push_line(&mut text, "password", self.password.expose())?;
+            }
+            Form::AuthType => {
+                for (key, value) in [("username", &self.username), ("password", &self.password)] {
+                    if value.expose().contains(['\n', '\0']) {
+                        return Err(WriteError::BadValue { key });
+                    }
+                }
+                push_line(&mut text, "capability[]", "authtype")?;
+                push_line(&mut text, "authtype", "Basic")?;
+                push_line(&mut text, "credential", self.basic_credential().expose())?;
+                push_line(&mut text, "ephemeral", "1")?;
+            }
+        }
         if let Some(expiry) = self.password_expiry_utc {
             push_line(&mut text, "password_expiry_utc", &expiry.to_string())?;
         }
@@ -122,6 +161,16 @@ impl Response {
         out.write_all(text.as_bytes())?;
         out.flush()?;
         Ok(())
+    }
+}
+
+impl Response {
+    /// `base64(username:password)`: what curl sends after `Basic ` for this user name and
+    /// password, so git 2.46's `Authorization: Basic <credential>` is the same header.
+    pub fn basic_credential(&self) -> Secret<String> {
+        use base64::Engine as _;
+        let pair = format!("{}:{}", self.username.expose(), self.password.expose());
+        Secret::new(base64::engine::general_purpose::STANDARD.encode(pair))
     }
 }
 

@@ -4,6 +4,14 @@
 //! whether `password_expiry_utc` is kept (2.45+), whether `store` replaces an existing item
 //! (2.45+; before, the duplicate-item error was ignored, so a stale password stayed), and a user
 //! who denies access at every dialog.
+//!
+//! Git 2.46's `authtype` capability: no release of the real helper announces it (read in
+//! `contrib/credential/osxkeychain/git-credential-osxkeychain.c` of 2.39 and of the 2.46 tree,
+//! which announces only `capability[]=state`), so it never answers `authtype`/`credential` and
+//! keeps only a user name and password. Git still hands it `store` with a helper's `credential=`
+//! and no user name or password: before 2.45 (`add_internet_password` returned early, `void`)
+//! nothing is kept, silently; from 2.45 (the SecItem rewrite, modelled by `overwrites`) it
+//! returns -1 and the helper dies with `failed to store: -1`, exit 1, which git shows.
 
 use super::store::{Answer, Query, erase, found, load_items, nothing, save_items};
 use super::{HelperOperation, KEYCHAIN_FILE, get};
@@ -29,7 +37,7 @@ pub(super) fn answer(
         },
         HelperOperation::Store => {
             let (Some(username), Some(password)) = (query.username, get(input, "password")) else {
-                return nothing();
+                return incomplete(model);
             };
             let expiry = if model.keeps_expiry {
                 get(input, "password_expiry_utc").map(str::to_owned)
@@ -52,6 +60,16 @@ pub(super) fn answer(
         HelperOperation::Erase => erase(&file, load_items(&file), &query),
         // An operation this helper does not know: nothing, as git's contrib helpers do.
         HelperOperation::Other(_) => nothing(),
+    }
+}
+
+/// `store` without a user name or password ("Only store complete credentials"): before 2.45
+/// the helper returned quietly; from 2.45 `add_internet_password` returns -1 and `main` dies.
+fn incomplete(model: &KeychainModel) -> Answer {
+    if model.overwrites {
+        (Vec::new(), "failed to store: -1\n".to_owned(), 1)
+    } else {
+        nothing()
     }
 }
 
@@ -117,6 +135,36 @@ mod tests {
         let no_password = pairs(&format!("{HOST}username=AKIA\n"));
         answer(dir.path(), &m, &HelperOperation::Store, &no_password);
         assert!(!dir.path().join(KEYCHAIN_FILE).exists());
+    }
+
+    /// What git 2.46 and later hand every helper on `store` after a helper answered with
+    /// `authtype` (seen in the replay's transcripts with git 2.47.3).
+    fn authtype_store() -> Vec<(String, String)> {
+        pairs(&format!(
+            "capability[]=authtype\nauthtype=Basic\ncredential=QUtJQTpwdw==\nephemeral=1\n{HOST}password_expiry_utc=100\n"
+        ))
+    }
+
+    #[test]
+    fn an_authtype_credential_is_never_kept_and_from_245_store_says_so() {
+        for (m, said) in [
+            (model(false, false, false), nothing()),
+            (
+                model(true, true, false),
+                (Vec::new(), "failed to store: -1\n".to_owned(), 1),
+            ),
+        ] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let d = dir.path();
+            assert_eq!(
+                answer(d, &m, &HelperOperation::Store, &authtype_store()),
+                said
+            );
+            assert_eq!(
+                answer(d, &m, &HelperOperation::Get, &pairs(HOST)),
+                nothing()
+            );
+        }
     }
 
     #[test]

@@ -4,6 +4,14 @@
 //! cannot hold (CredWriteW: user names over 513 characters, secrets over 2,560 bytes), with the
 //! error GCM prints. With nothing stored it answers nothing, modelling the user dismissing GCM's
 //! sign-in dialog. Items are kept in [`super::MANAGER_FILE`].
+//!
+//! Git 2.46's `authtype` capability: GCM 2.x does not announce it (read in
+//! `git-ecosystem/git-credential-manager` `main`, `src/shared/Core/Commands/GetCommand.cs`
+//! prints protocol, host, path, username, password and the optional expiry and refresh token;
+//! the unreleased `vnext` capability plumbing says it is not wired up). Its `StoreCommand`
+//! requires `username` and `password` (`EnsureMinimumInputArguments`), so a `store` with only
+//! a helper's `credential=` throws, printed as `fatal: Missing 'username' input argument`, exit
+//! -1 (255), and nothing is kept.
 
 use super::store::{Answer, Query, erase, found, load_items, nothing, save_items};
 use super::{HelperOperation, MANAGER_FILE, get};
@@ -17,6 +25,10 @@ const WINDOWS_MAX_BLOB: usize = 5 * 512;
 /// GCM's words when CredWriteW refuses the item (git-remote-codecommit #38).
 const REFUSED: &str =
     "fatal: Failed to write item to store. [0x6c6]\nfatal: The array bounds are invalid\n";
+
+/// GCM's `StoreCommand.EnsureMinimumInputArguments`, as `Application.OnException` prints it.
+const MISSING_USERNAME: &str = "fatal: Missing 'username' input argument\n";
+const MISSING_PASSWORD: &str = "fatal: Missing 'password' input argument\n";
 
 pub(super) fn answer(
     dir: &Path,
@@ -33,8 +45,11 @@ pub(super) fn answer(
             None => nothing(),
         },
         HelperOperation::Store => {
-            let (Some(username), Some(password)) = (query.username, get(input, "password")) else {
-                return nothing();
+            let Some(username) = query.username else {
+                return (Vec::new(), MISSING_USERNAME.to_owned(), 255);
+            };
+            let Some(password) = get(input, "password") else {
+                return (Vec::new(), MISSING_PASSWORD.to_owned(), 255);
             };
             let blob = password.encode_utf16().count() * 2;
             if model.windows_limits
@@ -122,6 +137,29 @@ mod tests {
         };
         assert_eq!(
             answer(d, &unlimited, op, &store(&user(514), &secret(1281))),
+            nothing()
+        );
+    }
+
+    #[test]
+    fn an_authtype_credential_is_refused_as_gcm_refuses_a_missing_user_name() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        // What git 2.46 and later hand every helper after a helper answered with `authtype`.
+        let authtype = pairs(&format!(
+            "capability[]=authtype\nauthtype=Basic\ncredential=QUtJQTpwdw==\nephemeral=1\n{HOST}password_expiry_utc=100\n"
+        ));
+        assert_eq!(
+            answer(d, &LIMITED, &HelperOperation::Store, &authtype),
+            (Vec::new(), MISSING_USERNAME.to_owned(), 255)
+        );
+        let no_password = pairs(&format!("{HOST}username=AKIA\n"));
+        assert_eq!(
+            answer(d, &LIMITED, &HelperOperation::Store, &no_password),
+            (Vec::new(), MISSING_PASSWORD.to_owned(), 255)
+        );
+        assert_eq!(
+            answer(d, &LIMITED, &HelperOperation::Get, &pairs(HOST)),
             nothing()
         );
     }

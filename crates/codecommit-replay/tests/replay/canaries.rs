@@ -142,4 +142,5 @@ canaries! {
     empty_answer => "empty-answer",
     answers_store => "answers-store",
     no_native_shape => "no-native-shape",
+    no_authtype => "no-authtype",
 }

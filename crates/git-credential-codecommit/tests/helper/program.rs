@@ -312,3 +312,70 @@ mod fuzz {
         }
     }
 }
+
+/// What git 2.46 and later send over HTTP before the attributes.
+const OFFERS_AUTHTYPE: &str = "capability[]=authtype\ncapability[]=state\n";
+
+#[test]
+fn offered_authtype_it_answers_the_same_basic_header_as_an_ephemeral_credential() {
+    use base64::Engine as _;
+    let source = StaticSource::long_term();
+    let plain = run(&source, &["get"], REQUEST);
+    let offered = run(&source, &["get"], &format!("{OFFERS_AUTHTYPE}{REQUEST}"));
+    assert_eq!((offered.code, offered.stderr.as_str()), (0, ""));
+    let lines: Vec<&str> = offered.stdout.lines().collect();
+    assert_eq!(lines.len(), 5, "{}", offered.stdout);
+    assert_eq!(lines[..2], ["capability[]=authtype", "authtype=Basic"]);
+    assert_eq!(
+        lines[3..],
+        [
+            "ephemeral=1".to_owned(),
+            format!("password_expiry_utc={}", NOW + 15 * 60)
+        ]
+    );
+    // The same clock, the same key: base64 of exactly the user name and password of the plain
+    // answer, so `Authorization: Basic <credential>` is the header curl builds from them.
+    let value = |key: &str| {
+        plain
+            .stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")).map(str::to_owned))
+            .expect("in the plain answer")
+    };
+    let expected = base64::engine::general_purpose::STANDARD.encode(format!(
+        "{}:{}",
+        value("username"),
+        value("password")
+    ));
+    assert_eq!(lines[2], format!("credential={expected}"));
+}
+
+#[test]
+fn without_the_offer_the_answer_is_byte_for_byte_todays() {
+    let source = StaticSource::long_term();
+    let plain = run(&source, &["get"], REQUEST);
+    // wwwauth[] (git 2.41) and a capability git may add later change nothing.
+    let newer = run(
+        &source,
+        &["get"],
+        &format!("capability[]=state\ncapability[]=future\nwwwauth[]=Basic realm=\"x\"\n{REQUEST}"),
+    );
+    assert_eq!(newer.stdout, plain.stdout);
+    assert!(plain.stdout.starts_with(EXPECTED), "{}", plain.stdout);
+}
+
+#[test]
+fn store_and_erase_of_an_authtype_credential_stay_silent() {
+    let source = StaticSource::long_term();
+    for op in ["store", "erase"] {
+        let out = run(
+            &source,
+            &[op],
+            &format!("{OFFERS_AUTHTYPE}authtype=Basic\ncredential=QQ==\nephemeral=1\n{REQUEST}"),
+        );
+        assert_eq!(
+            (out.code, out.stdout.as_str(), out.stderr.as_str()),
+            (0, "", "")
+        );
+    }
+}

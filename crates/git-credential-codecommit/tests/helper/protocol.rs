@@ -1,4 +1,4 @@
-use git_credential_codecommit::protocol::{MAX_INPUT, ParseError, Request, Response};
+use git_credential_codecommit::protocol::{Form, MAX_INPUT, ParseError, Request, Response};
 use git_credential_codecommit::secret::Secret;
 
 fn read(input: &[u8]) -> Result<Request, ParseError> {
@@ -127,6 +127,7 @@ fn response_uses_lf_only_and_this_order() {
         username: Secret::new("AKIDEXAMPLE%token".into()),
         password: Secret::new("20260102T030405Zabc".into()),
         password_expiry_utc: Some(1_767_323_945),
+        form: Form::Password,
     }
     .write(&mut out)
     .expect("written");
@@ -143,6 +144,7 @@ fn response_refuses_values_that_would_inject_lines() {
         username: Secret::new("AKID\nprotocol=http".into()),
         password: Secret::new("p".into()),
         password_expiry_utc: None,
+        form: Form::Password,
     }
     .write(&mut out)
     .expect_err("newline in a value");
@@ -185,4 +187,63 @@ mod fuzz {
             prop_assert_eq!(request.path.as_deref(), Some(path.as_str()));
         }
     }
+}
+
+#[test]
+fn capabilities_accumulate_and_are_offered_by_name() {
+    let request = read(
+        b"capability[]=authtype\ncapability[]=state\nprotocol=https\nhost=h\nwwwauth[]=Basic realm=\"x\"\n",
+    )
+    .expect("valid");
+    assert_eq!(request.capabilities, ["authtype", "state"]);
+    assert!(request.offers("authtype") && request.offers("state"));
+    assert!(!request.offers("authtyp"));
+    let old_git = read(b"protocol=https\nhost=h\n").expect("valid");
+    assert!(old_git.capabilities.is_empty() && !old_git.offers("authtype"));
+}
+
+fn authtype_response(username: &str, password: &str) -> Response {
+    Response {
+        username: Secret::new(username.into()),
+        password: Secret::new(password.into()),
+        password_expiry_utc: Some(1_767_323_945),
+        form: Form::AuthType,
+    }
+}
+
+#[test]
+fn the_authtype_answer_is_an_ephemeral_basic_credential_without_user_or_password() {
+    let mut out = Vec::new();
+    authtype_response("AKIDEXAMPLE%token", "20260102T030405Zabc")
+        .write(&mut out)
+        .expect("written");
+    // base64("AKIDEXAMPLE%token:20260102T030405Zabc")
+    assert_eq!(
+        String::from_utf8(out).expect("utf-8"),
+        "capability[]=authtype\nauthtype=Basic\ncredential=QUtJREVYQU1QTEUldG9rZW46MjAyNjAxMDJUMDMwNDA1WmFiYw==\nephemeral=1\npassword_expiry_utc=1767323945\n"
+    );
+}
+
+#[test]
+fn the_credential_is_the_bytes_curl_puts_after_basic() {
+    // RFC 7617's example: Aladdin / open sesame.
+    assert_eq!(
+        authtype_response("Aladdin", "open sesame")
+            .basic_credential()
+            .expose(),
+        "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+    );
+}
+
+#[test]
+fn the_authtype_answer_refuses_what_the_password_answer_refuses() {
+    let mut out = Vec::new();
+    let error = authtype_response("AKID\nprotocol=http", "p")
+        .write(&mut out)
+        .expect_err("newline in the user name");
+    assert_eq!(
+        error.to_string(),
+        "'username' contains a newline or NUL byte and cannot be sent to git"
+    );
+    assert!(out.is_empty(), "nothing half-written");
 }
