@@ -15,6 +15,8 @@ pub const EXPIRY_SINCE: Version = Version(2, 40, 0);
 /// From 2.53 git prompts instead of sending an empty user name and password (replayed in
 /// `scenarios/windows-empty-auth.toml`).
 pub const EMPTY_AUTH_PROMPTS_SINCE: Version = Version(2, 53, 0);
+/// Git offers helpers the `authtype` capability from 2.46.
+pub const AUTHTYPE_SINCE: Version = Version(2, 46, 0);
 /// `http.proactiveAuth` arrived in 2.46.
 pub const PROACTIVE_AUTH_SINCE: Version = Version(2, 46, 0);
 
@@ -350,7 +352,20 @@ fn storing_first(
             Kind::Storing(name) => keeps_expiry(name, inputs.git),
             _ => false,
         });
-    let mut finding = if saved_by_expiry {
+    // From git 2.46 this helper answers the `authtype` capability with an ephemeral credential
+    // and no password: no store keeps it (scenarios replay each store on git 2.47).
+    let saved_by_authtype = ours.helper.kind == Kind::Native && inputs.git >= AUTHTYPE_SINCE;
+    let mut finding = if saved_by_authtype {
+        Finding::new(
+            "storing-helper-first",
+            Severity::Warning,
+            format!(
+                "{} runs before the CodeCommit helper, but git {} hands it only an ephemeral credential it cannot keep, so it has nothing stale to hand back; it still runs first on every fetch (GCM and osxkeychain 2.45+ print an error when told to store)",
+                names.join(" and "),
+                inputs.git
+            ),
+        )
+    } else if saved_by_expiry {
         Finding::new(
             "storing-helper-first",
             Severity::Warning,
