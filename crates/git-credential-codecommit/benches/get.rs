@@ -5,6 +5,10 @@
 //! `CODECOMMIT_BENCH_BASELINE=/path/to/an/older/git-credential-codecommit` adds that build,
 //! interleaved too, to show whether a change made `get` slower.
 //!
+//! The spawn floor is `/bin/cat` started the same way (same sandbox, environment and pipes, the
+//! same request on stdin, read to the end): what any helper costs before it does anything. `get`
+//! is reported as a ratio to it; the goal is within 1.5x.
+//!
 //! `cargo bench -p git-credential-codecommit --bench get` (optimised build). Prints medians and
 //! the ratio; the goals (under 5 ms, at least 100x faster) are reported, not asserted: timing
 //! belongs in benchmarks, not in tests that a busy machine would make flaky.
@@ -16,6 +20,9 @@ use std::time::{Duration, Instant};
 
 const REQUEST: &[u8] =
     b"protocol=https\nhost=git-codecommit.us-east-2.amazonaws.com\npath=v1/repos/MyDemoRepo\n\n";
+
+/// The smallest program that does what git asks of a helper: read the request and exit.
+const FLOOR: &str = "/bin/cat";
 
 fn once(sandbox: &Sandbox, program: &Path, args: &[&str]) -> Duration {
     let started = Instant::now();
@@ -35,11 +42,13 @@ fn once(sandbox: &Sandbox, program: &Path, args: &[&str]) -> Duration {
         .expect("write the request");
     let out = child.wait_with_output().expect("wait for the helper");
     let elapsed = started.elapsed();
+    let expected: &[u8] = if program == Path::new(FLOOR) {
+        REQUEST
+    } else {
+        b"username=AKIAIOSFODNN7EXAMPLE\npassword="
+    };
     assert!(
-        out.status.success()
-            && out
-                .stdout
-                .starts_with(b"username=AKIAIOSFODNN7EXAMPLE\npassword="),
+        out.status.success() && out.stdout.starts_with(expected),
         "{} failed: {}",
         program.display(),
         String::from_utf8_lossy(&out.stderr)
@@ -90,10 +99,13 @@ fn main() {
         once(&sandbox, aws, &["codecommit", "credential-helper", "get"]);
     }
     let baseline = std::env::var_os("CODECOMMIT_BENCH_BASELINE").map(std::path::PathBuf::from);
+    let floor = Path::new(FLOOR);
+    let mut floor_samples = Vec::with_capacity(rounds);
     let mut our_samples = Vec::with_capacity(rounds);
     let mut baseline_samples = Vec::new();
     let mut aws_samples = Vec::new();
     for round in 0..rounds {
+        floor_samples.push(once(&sandbox, floor, &[]));
         our_samples.push(once(&sandbox, ours, &["get"]));
         if let Some(baseline) = &baseline {
             baseline_samples.push(once(&sandbox, baseline, &["get"]));
@@ -123,15 +135,25 @@ fn main() {
             "MISSED"
         }
     );
+    let floor_median = median(&mut floor_samples);
+    let to_floor = our_median.as_secs_f64() / floor_median.as_secs_f64();
+    println!(
+        "spawn floor ({FLOOR} reading the request): median {} (p10 {}, p90 {}); get / floor = {to_floor:.2}; goal within 1.5x: {}",
+        ms(floor_median),
+        ms(percentile(&floor_samples, 0.1)),
+        ms(percentile(&floor_samples, 0.9)),
+        if to_floor <= 1.5 { "met" } else { "MISSED" }
+    );
     if let Some(baseline) = &baseline {
         let base_median = median(&mut baseline_samples);
         println!(
-            "baseline {} get: median {} (p10 {}, p90 {}); this build / baseline = {:.2}",
+            "baseline {} get: median {} (p10 {}, p90 {}); this build / baseline = {:.2}; baseline / floor = {:.2}",
             baseline.display(),
             ms(base_median),
             ms(percentile(&baseline_samples, 0.1)),
             ms(percentile(&baseline_samples, 0.9)),
-            our_median.as_secs_f64() / base_median.as_secs_f64()
+            our_median.as_secs_f64() / base_median.as_secs_f64(),
+            base_median.as_secs_f64() / floor_median.as_secs_f64()
         );
     }
     if aws_samples.is_empty() {

@@ -1,5 +1,5 @@
 use git_credential_codecommit::aws::SdkSource;
-use git_credential_codecommit::program::{self, Cli, Context, LOG_ENV};
+use git_credential_codecommit::program::{self, Context, LOG_ENV};
 use std::process::ExitCode;
 use std::time::SystemTime;
 
@@ -23,10 +23,12 @@ fn main() -> ExitCode {
 
 /// Logs go to stderr (stdout belongs to git), only when asked for. A bare level such as `debug`
 /// applies to this helper alone; the AWS SDK's own logs need a directive such as `aws_config=debug`.
+///
+/// `--debug` is a global flag, so it may stand anywhere among the arguments; looking for it here
+/// spares a second parse of the command line (`run` parses it) on every call.
 fn init_log(args: &[std::ffi::OsString]) {
-    use clap::Parser;
     let env_value = std::env::var(LOG_ENV).ok();
-    let debug_flag = Cli::try_parse_from(args).is_ok_and(|cli| cli.wants_log(None));
+    let debug_flag = args.iter().skip(1).any(|arg| arg == "--debug");
     let directive = match env_value.as_deref() {
         Some(v) if !v.is_empty() && v.contains('=') => v.to_owned(),
         Some(v) if !v.is_empty() => format!("git_credential_codecommit={v}"),

@@ -6,16 +6,11 @@
 //! chooses the chain the AWS CLI would choose and turns its errors into one line that says what
 //! to fix.
 
+mod lazy_chain;
 mod lazy_http;
 
 use crate::secret::Secret;
 use aws_config::BehaviorVersion;
-use aws_config::default_provider::credentials::DefaultCredentialsChain;
-use aws_config::environment::region::EnvironmentVariableRegionProvider;
-use aws_config::imds::region::ImdsRegionProvider;
-use aws_config::meta::region::RegionProviderChain;
-use aws_config::profile::ProfileFileCredentialsProvider;
-use aws_config::profile::region::ProfileFileRegionProvider;
 use aws_config::provider_config::ProviderConfig;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_credential_types::provider::error::CredentialsError;
@@ -103,21 +98,12 @@ impl AwsSource for SdkSource {
                 // Like the AWS CLI, an explicit --profile means that profile and nothing else:
                 // credentials in the environment do not override it.
                 Some(name) => {
-                    ProfileFileCredentialsProvider::builder()
-                        .profile_name(name)
-                        .configure(&config)
-                        .build()
+                    lazy_chain::profile(&config, Some(name))
                         .provide_credentials()
                         .await
                 }
-                None => {
-                    DefaultCredentialsChain::builder()
-                        .configure(config)
-                        .build()
-                        .await
-                        .provide_credentials()
-                        .await
-                }
+                // The SDK's default chain, each provider built only if the chain reaches it.
+                None => lazy_chain::default_chain(config).await,
             }
         })?;
         match result {
@@ -136,14 +122,7 @@ impl AwsSource for SdkSource {
             // The default region chain (environment, profile, instance metadata), built here with
             // the same HTTP client as the credentials' chain: DefaultRegionChain cannot be given
             // one, and the SDK panics instead of answering when instance metadata has none.
-            let config = provider_config(None);
-            let mut profile_region = ProfileFileRegionProvider::builder().configure(&config);
-            if let Some(name) = profile {
-                profile_region = profile_region.profile_name(name);
-            }
-            RegionProviderChain::first_try(EnvironmentVariableRegionProvider::new())
-                .or_else(profile_region.build())
-                .or_else(ImdsRegionProvider::builder().configure(&config).build())
+            lazy_chain::region_chain(&provider_config(None), profile)
                 .region()
                 .await
                 .map(|r| r.to_string())
