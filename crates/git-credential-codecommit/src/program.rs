@@ -147,7 +147,12 @@ pub fn run(
     stderr: &mut dyn Write,
     context: &Context<'_>,
 ) -> u8 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let parsed = match plain_operation(&args) {
+        Some(cli) => Ok(cli),
+        None => Cli::try_parse_from(&args),
+    };
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(error) => return usage(error, stdout, stderr),
     };
@@ -180,6 +185,46 @@ pub fn run(
             1
         }
     }
+}
+
+/// The two command lines git runs on every fetch and push, without options: `get` (`helper =
+/// codecommit`) and `codecommit credential-helper get` (in place of `aws`), and their `store` and
+/// `erase`. They are read without clap, whose command tree (every subcommand, `doctor` and
+/// `configure` included) costs more to build than the rest of a `get`; anything else goes to
+/// clap, so both paths give the same [`Cli`].
+fn plain_operation(args: &[OsString]) -> Option<Cli> {
+    let words: Vec<&str> = args
+        .get(1..)?
+        .iter()
+        .map(|a| a.to_str())
+        .collect::<Option<_>>()?;
+    let operation = match words.as_slice() {
+        [op] | ["codecommit", "credential-helper", op] => match *op {
+            "get" => Operation::Get,
+            "store" => Operation::Store,
+            "erase" => Operation::Erase,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let command = if words.len() == 1 {
+        match operation {
+            Operation::Get => Command::Get,
+            Operation::Store => Command::Store,
+            Operation::Erase => Command::Erase,
+        }
+    } else {
+        Command::Codecommit {
+            helper: AwsCliShape::CredentialHelper { operation },
+        }
+    };
+    Some(Cli {
+        profile: None,
+        region: None,
+        ignore_host_check: false,
+        debug: false,
+        command,
+    })
 }
 
 fn usage(error: clap::Error, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
@@ -296,4 +341,39 @@ fn unix_seconds(time: SystemTime) -> u64 {
     time.duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod plain_operation_tests {
+    use super::*;
+
+    /// The fast path and clap agree on every command line it takes, and it takes no other.
+    #[test]
+    fn the_plain_command_lines_parse_as_clap_parses_them() {
+        for line in [
+            &["x", "get"][..],
+            &["x", "store"],
+            &["x", "erase"],
+            &["x", "codecommit", "credential-helper", "get"],
+            &["x", "codecommit", "credential-helper", "store"],
+            &["x", "codecommit", "credential-helper", "erase"],
+        ] {
+            let args: Vec<OsString> = line.iter().map(OsString::from).collect();
+            let fast = plain_operation(&args).expect("a plain command line");
+            let clap = Cli::try_parse_from(&args).expect("clap parses it");
+            assert_eq!(format!("{fast:?}"), format!("{clap:?}"), "{line:?}");
+        }
+        for line in [
+            &["x"][..],
+            &["x", "--profile", "p", "get"],
+            &["x", "get", "--debug"],
+            &["x", "doctor"],
+            &["x", "codecommit", "credential-helper"],
+            &["x", "codecommit", "get"],
+            &["x", "fill"],
+        ] {
+            let args: Vec<OsString> = line.iter().map(OsString::from).collect();
+            assert!(plain_operation(&args).is_none(), "{line:?} must go to clap");
+        }
+    }
 }
