@@ -431,7 +431,10 @@ mod tests {
 
     #[test]
     fn the_doctors_problems_and_warnings_are_compared_as_a_set_and_notes_are_not() {
-        let e = expect("exit = 128\ndoctor = [\"storing-helper-first\", \"aws-cli-unscoped\"]");
+        // Named twice: the list is a set.
+        let e = expect(
+            "exit = 128\ndoctor = [\"storing-helper-first\", \"aws-cli-unscoped\", \"storing-helper-first\"]",
+        );
         let mut step = got(128, "");
         step.doctor = vec![
             "problem storing-helper-first".into(),
