@@ -471,6 +471,22 @@ mod tests {
     }
 
     #[test]
+    fn choose_keys_on_the_authtype_promise() {
+        let expects: Vec<Expect> = vec![
+            expect("when = { git = \">=2.46\", helper = { authtype = true } }\nexit = 0"),
+            expect("exit = 128\nhelpers = []"),
+        ];
+        let mut answers = Contract::workspace();
+        answers.authtype = true;
+        let chosen = choose(&expects, &v("2.47.3"), &answers).expect("one applies");
+        assert_eq!(chosen.exit, 0);
+        let mut silent = answers.clone();
+        silent.authtype = false;
+        let chosen = choose(&expects, &v("2.47.3"), &silent).expect("one applies");
+        assert_eq!(chosen.exit, 128);
+    }
+
+    #[test]
     fn choose_never_falls_back_when_no_when_holds() {
         let expects: Vec<Expect> = vec![
             expect("when = { git = \">=2.40\" }\nexit = 0"),
