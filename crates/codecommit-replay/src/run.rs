@@ -114,18 +114,18 @@ impl VariantRun<'_> {
     /// ends with git succeeding ends with no problem (unless that step expects one, and says
     /// why).
     fn doctor_rule(&self, steps: &[StepResult]) -> Option<String> {
-        let ran: Vec<&StepResult> = steps.iter().filter(|s| s.exit.is_some()).collect();
         match self.variant.kind {
             VariantKind::Symptom => {
-                let failed = ran.iter().any(|s| s.exit != Some(0));
-                let seen = ran.iter().any(|s| s.doctor_problem());
+                let failed = steps.iter().any(|s| s.exit.is_some_and(|e| e != 0));
+                // A step without a command has no doctor findings.
+                let seen = steps.iter().any(|s| s.doctor_problem());
                 (failed && !seen && self.scenario.doctor_sees_no_problem.is_none()).then(|| {
                     "git fails in this symptom, yet the doctor reported no problem at any step; make it find the cause, or say why it cannot (doctor_sees_no_problem)".to_owned()
                 })
             }
             VariantKind::Fix(_) => {
-                let last = ran.last()?;
                 let index = steps.iter().rposition(|s| s.exit.is_some())?;
+                let last = &steps[index];
                 let declared = choose(
                     &self.variant.steps[index].expect,
                     &self.git.version,
@@ -216,8 +216,8 @@ impl Session<'_> {
             ..StepResult::default()
         };
         if step.runs_command() {
-            self.command(step, &mut result).map_err(fail)?;
-            self.doctor(step, &mut result).map_err(fail)?;
+            let args = self.command(step, &mut result).map_err(fail)?;
+            self.doctor(step, &args, &mut result).map_err(fail)?;
         }
         Ok(result)
     }
@@ -245,22 +245,13 @@ impl Session<'_> {
     /// Runs `git-credential-codecommit doctor --check-stores` in the state the step left, with
     /// the environment git had: for the CodeCommit URL the step used (the scenario's own
     /// otherwise), in the repository the step ran in (`-C`).
-    fn doctor(&self, step: &Step, result: &mut StepResult) -> Result<(), String> {
-        let extra = self.sandbox.placeholders();
-        let words = if step.tool.is_empty() {
-            &step.git
-        } else {
-            &step.tool
-        };
-        let args: Vec<String> = words
-            .iter()
-            .map(|a| world::expand(a, &extra))
-            .collect::<Result<_, _>>()?;
+    /// `args` are the step's command's, placeholders expanded.
+    fn doctor(&self, step: &Step, args: &[String], result: &mut StepResult) -> Result<(), String> {
         let url = args
             .iter()
             .find(|a| is_codecommit_url(a))
             .cloned()
-            .map_or_else(|| world::expand("{url}", &extra), Ok)?;
+            .map_or_else(|| world::expand("{url}", &self.sandbox.placeholders()), Ok)?;
         let dir = args
             .windows(2)
             .find(|w| w[0] == "-C")
@@ -308,7 +299,8 @@ impl Session<'_> {
 
     /// Runs the step's git command, or the tool, with the sandbox's environment, and records
     /// what it printed, which helpers it asked and what the mock answered.
-    fn command(&self, step: &Step, result: &mut StepResult) -> Result<(), String> {
+    /// Returns the command's arguments, placeholders expanded.
+    fn command(&self, step: &Step, result: &mut StepResult) -> Result<Vec<String>, String> {
         let extra = self.sandbox.placeholders();
         let (program, name, words) = if step.tool.is_empty() {
             (self.sandbox.git(), "git", &step.git)
@@ -357,7 +349,7 @@ impl Session<'_> {
             None => e.status.to_string(),
         }));
         result.exposed = exposed(&log);
-        Ok(())
+        Ok(args)
     }
 }
 
