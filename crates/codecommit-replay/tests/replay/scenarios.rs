@@ -225,33 +225,33 @@ fn a_failing_symptom_without_a_problem_finding_fails() {
 fn a_working_fix_that_still_shows_a_problem_fails_unless_it_says_so() {
     // The keychain's Deny fix works, yet the keychain still runs first: the step says so; without
     // that line, the variant fails.
-    let scenario = edited(
-        "macos-keychain-expired-password",
-        "doctor = [\"storing-helper-first\", \"aws-cli-unscoped\"]\nhelpers = [\"osxkeychain get\", \"aws get\", \"osxkeychain store\", \"aws store\"]",
-        "helpers = [\"osxkeychain get\", \"aws get\", \"osxkeychain store\", \"aws store\"]",
-    );
-    let results = replay_one(scenario);
-    let deny = results
-        .iter()
-        .find(|r| r.variant.contains("and Deny"))
-        .expect("the Deny fix ran");
+    let why = deny_fix_with_doctor_line("");
     assert!(
-        matches!(&deny.outcome, Outcome::Fail(why) if why.contains("the fix works, but the doctor still reports a problem")),
-        "{deny:#?}"
+        why.contains("the fix works, but the doctor still reports a problem"),
+        "{why}"
     );
     // The declared expectation itself is compared: a wrong list fails too.
+    let why = deny_fix_with_doctor_line("doctor = [\"aws-cli-unscoped\"]\n");
+    assert!(why.contains("the doctor reported"), "{why}");
+}
+
+/// Replays the keychain scenario with its Deny fix's last step declaring `line` instead of the
+/// doctor's findings; returns why that fix failed (it must).
+fn deny_fix_with_doctor_line(line: &str) -> String {
+    const HELPERS: &str =
+        "helpers = [\"osxkeychain get\", \"aws get\", \"osxkeychain store\", \"aws store\"]";
     let scenario = edited(
         "macos-keychain-expired-password",
-        "doctor = [\"storing-helper-first\", \"aws-cli-unscoped\"]\nhelpers = [\"osxkeychain get\", \"aws get\", \"osxkeychain store\", \"aws store\"]",
-        "doctor = [\"aws-cli-unscoped\"]\nhelpers = [\"osxkeychain get\", \"aws get\", \"osxkeychain store\", \"aws store\"]",
+        &format!("doctor = [\"storing-helper-first\", \"aws-cli-unscoped\"]\n{HELPERS}"),
+        &format!("{line}{HELPERS}"),
     );
     let results = replay_one(scenario);
     let deny = results
         .iter()
         .find(|r| r.variant.contains("and Deny"))
         .expect("the Deny fix ran");
-    assert!(
-        matches!(&deny.outcome, Outcome::Fail(why) if why.contains("the doctor reported")),
-        "{deny:#?}"
-    );
+    match &deny.outcome {
+        Outcome::Fail(why) => why.clone(),
+        other => panic!("the edited Deny fix must fail, it came out {other:?}: {deny:#?}"),
+    }
 }
