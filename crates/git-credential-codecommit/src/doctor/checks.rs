@@ -182,7 +182,7 @@ impl std::fmt::Debug for Inputs<'_> {
     }
 }
 
-/// Runs every check, in the order a user should read the findings.
+/// Runs every check; the report puts problems first (`examine`).
 pub fn all(inputs: &Inputs<'_>) -> Vec<Finding> {
     let url = &inputs.target.parts;
     let applied = applied_helpers(url, inputs.entries);
@@ -205,8 +205,6 @@ pub fn all(inputs: &Inputs<'_>) -> Vec<Finding> {
         }
     }
     findings.extend(region(inputs, codecommit.map(|i| &applied[i])));
-    // Problems first, then warnings, then notes; stable within each.
-    findings.sort_by_key(|f| f.severity);
     findings
 }
 

@@ -35,6 +35,16 @@ impl fmt::Display for Version {
 /// `--show-scope` arrived in git 2.26.
 pub const OLDEST: Version = Version(2, 26, 0);
 
+/// What [`Git::entries`] asks git; [`parse_entries`] reads its answer.
+pub const ENTRIES_QUERY: [&str; 6] = [
+    "config",
+    "--null",
+    "--show-scope",
+    "--show-origin",
+    "--get-regexp",
+    r"^(credential|http|remote)\.",
+];
+
 /// One configuration entry, in the order git reads them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -146,18 +156,7 @@ impl Git {
     /// Every `credential.*`, `http.*` and `remote.*` entry git reads in `dir` (system, global,
     /// the repository's, the command line), in git's order.
     pub fn entries(&self, dir: &Path) -> Result<Vec<Entry>, GitError> {
-        let out = run(
-            &self.program,
-            [
-                "config",
-                "--null",
-                "--show-scope",
-                "--show-origin",
-                "--get-regexp",
-                r"^(credential|http|remote)\.",
-            ],
-            Some(dir),
-        )?;
+        let out = run(&self.program, ENTRIES_QUERY, Some(dir))?;
         match out.status.code() {
             Some(0) => Ok(parse_entries(&out.stdout)),
             // Nothing matched.

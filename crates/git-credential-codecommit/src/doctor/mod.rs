@@ -129,6 +129,7 @@ pub fn examine(
         stores,
     };
     findings.extend(checks::all(&inputs));
+    // Problems first, then warnings, then notes; stable within each.
     findings.sort_by_key(|f| f.severity);
     Ok(Report {
         url: target.shown.clone(),

@@ -9,7 +9,7 @@
 use super::binary::{BIN, SECRET, TOKEN};
 use codecommit_testkit::Sandbox;
 use git_credential_codecommit::doctor::checks::applied_helpers;
-use git_credential_codecommit::doctor::gitconfig::{Version, parse_entries};
+use git_credential_codecommit::doctor::gitconfig::{ENTRIES_QUERY, Version, parse_entries};
 use git_credential_codecommit::doctor::urlmatch::UrlParts;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -899,14 +899,7 @@ fn git_and_library(m: &Machine, url: &str, log: &Path) -> (Vec<String>, Vec<Stri
 
     let out = m
         .command("git")
-        .args([
-            "config",
-            "--null",
-            "--show-scope",
-            "--show-origin",
-            "--get-regexp",
-            r"^(credential|http|remote)\.",
-        ])
+        .args(ENTRIES_QUERY)
         .output()
         .expect("git config");
     let entries = parse_entries(&out.stdout);
