@@ -34,6 +34,7 @@
 
 use crate::doctor::checks::git_bool;
 use crate::doctor::gitconfig::Version;
+use crate::doctor::helpers::Helper;
 use crate::endpoint::Endpoint;
 use crate::program::NAME;
 use clap::{ArgGroup, Args};
@@ -263,7 +264,7 @@ fn helper_line(git: &Git, options: &HelperOptions<'_>) -> (String, Option<String
     let Ok(me) = std::env::current_exe() else {
         return (format!("codecommit{flags}"), None);
     };
-    let installed = git.find_program(&format!("{NAME}{}", std::env::consts::EXE_SUFFIX));
+    let installed = git.find_codecommit();
     let why = match &installed {
         Some(found) if same_file(found, &me) || answers_as_this_program(found) => {
             return (format!("codecommit{flags}"), None);
@@ -640,9 +641,9 @@ impl Git {
         }
     }
 
-    /// The program git runs for `helper = NAME-without-prefix`: `git --exec-path` first, then
-    /// `PATH`, as git looks for its subcommands.
-    fn find_program(&self, file: &str) -> Option<PathBuf> {
+    /// The program git runs for `helper = codecommit`: found in `git --exec-path` first, then
+    /// on `PATH`, as git looks for its subcommands (the doctor's lookup).
+    fn find_codecommit(&self) -> Option<PathBuf> {
         let exec_path = Command::new("git")
             .arg("--exec-path")
             .stdin(Stdio::null())
@@ -650,12 +651,7 @@ impl Git {
             .ok()
             .filter(|o| o.status.success())
             .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
-        let path = std::env::var_os("PATH").unwrap_or_default();
-        exec_path
-            .into_iter()
-            .chain(std::env::split_paths(&path))
-            .map(|dir| dir.join(file))
-            .find(|candidate| candidate.is_file())
+        Helper::parse("codecommit")?.locate(exec_path.as_deref())
     }
 }
 
