@@ -7,13 +7,15 @@
 #
 #   ci/cross.sh                  both, in the image codecommit-cross (built here when missing)
 #   ci/cross.sh windows|macos    one of them
+#   ci/cross.sh image            only the image (.ci/run builds it while the workspace's tests run)
 #
 # Debian's rustc has no prebuilt standard library for these targets: it is built from Debian's
 # rust-src with -Zbuild-std (RUSTC_BOOTSTRAP=1 unlocks the flag on a stable compiler). The image
 # is built offline from debian:sid-slim like docker/build.sh's, tagged with a hash of
 # docker/cross/ and the base image, and reused while that tag exists. Everything the runs write
-# stays in target/cross: the target directories, cargo's registry (cargo-home, so a second run
-# downloads nothing) and Wine's prefix.
+# stays in target/cross: one target directory for both platforms (the host's build scripts and
+# proc macros are built once), cargo's registry (cargo-home, so a second run downloads nothing)
+# and Wine's prefix.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,17 +36,18 @@ macos_targets=(aarch64-apple-darwin x86_64-apple-darwin)
 
 # Test binaries of the Windows build, by package and target name, and what runs of each under
 # Wine. Every test binary the build produces must be listed here: one that is not stops the run.
-#   run ARGS...      run it under wine with these libtest arguments
-#   skip REASON      not run, and the reason is printed
+#   run ARGS... [| REASON]  run it under wine with these libtest arguments; the tests that ARGS
+#                           skip are printed with REASON
+#   skip REASON             not run, and the reason is printed
 windows_plan() {
   case "$1/$2" in
   git-credential-codecommit/git_credential_codecommit | git-credential-codecommit/git-credential-codecommit)
     echo "run" ;;
   # The process-level, protocol, signing, endpoint and credential-chain tests: the .exe
   # spawned on git's protocol, shared files under %USERPROFILE%\.aws, wiremock on loopback.
-  # Not run: aws_cli:: needs the AWS CLI and libfaketime; binary::real_git_* needs a git.
   git-credential-codecommit/helper)
-    echo "run --skip aws_cli:: --skip binary::real_git_uses_the_helper_in_every_configuration_shape" ;;
+    echo "run --skip aws_cli:: --skip binary::real_git_uses_the_helper_in_every_configuration_shape --skip doctor:: --skip configure::" \
+      "| aws_cli:: needs the AWS CLI and libfaketime; the others run a real git (doctor and configure ask git for its configuration), and no Windows git is installed here" ;;
   codecommit-mock/codecommit_mock | codecommit-mock/codecommit-mock)
     echo "run" ;;
   codecommit-mock/mock)
@@ -55,7 +58,8 @@ windows_plan() {
   codecommit-replay/replay)
     echo "skip every scenario runs a real git (and sh): a Windows git is not installed here" ;;
   codecommit-testkit/codecommit_testkit)
-    echo "run" ;;
+    echo "run --skip binary::tests::builds_another_packages_binary_beside_the_test" \
+      "| it builds a binary with cargo, which a test run directly under Wine does not have (CARGO unset)" ;;
   # Its unit tests: release names, git versions, the containers' environment.
   codecommit-matrix/codecommit_matrix)
     echo "run" ;;
@@ -95,7 +99,7 @@ inside_windows() {
   # Wine's first start creates its prefix (about half a minute); later runs reuse it.
   timed "wine prefix" wine_prefix
 
-  local failed=0 package name exe plan reason log start args
+  local failed=0 package name exe plan reason log start args skipped
   while IFS=$'\t' read -r package name exe; do
     [[ $exe == *.exe ]] || die "not a test executable: $package/$name: $exe"
     if ! plan=$(windows_plan "$package" "$name"); then
@@ -107,7 +111,17 @@ inside_windows() {
       echo "windows: SKIPPED $package/$name: $reason"
       ;;
     run*)
-      read -r -a args <<<"${plan#run}"
+      plan=${plan#run}
+      reason=
+      if [[ $plan == *" | "* ]]; then
+        reason=${plan#* | }
+        plan=${plan%% | *}
+      fi
+      read -r -a args <<<"$plan"
+      if [ -n "$reason" ]; then
+        skipped=$(printf '%s\n' "${args[@]}" | grep -v '^--skip$' | paste -sd, - | sed 's/,/, /g')
+        echo "windows: $package/$name: not run under Wine: $skipped: $reason"
+      fi
       log=$CARGO_TARGET_DIR/wine-$package-$name.log
       start=$SECONDS
       wine "$exe" "${args[@]}" </dev/null >"$log" 2>&1 || true
@@ -115,7 +129,7 @@ inside_windows() {
       echo "windows: $package/$name under wine ${args[*]} ($((SECONDS - start)) s):"
       tr -d '\r' <"$log" | grep -E '^test result: |^test .*(FAILED|ignored)' | sed 's/^/  /' || true
       if ! grep -q '^test result: ok\.' "$log"; then
-        echo "windows: FAILED $package/$name (whole output: target/cross/windows/wine-$package-$name.log)"
+        echo "windows: FAILED $package/$name (whole output: target/cross/build/wine-$package-$name.log)"
         failed=1
       fi
       ;;
@@ -159,8 +173,8 @@ phases=("$@")
 [ ${#phases[@]} -gt 0 ] || phases=(macos windows)
 for phase in "${phases[@]}"; do
   case $phase in
-  windows | macos) ;;
-  *) die "unknown phase '$phase': expected windows or macos" ;;
+  windows | macos | image) ;;
+  *) die "unknown phase '$phase': expected windows, macos or image" ;;
   esac
 done
 
@@ -175,10 +189,10 @@ hash=$({
   echo "$base_id"
 } | sha256sum | cut -c1-16)
 image=codecommit-cross:sid-$hash
+mkdir -p target/cross
 if docker image inspect "$image" >/dev/null 2>&1; then
   echo "$image: exists, reused"
 else
-  mkdir -p target/cross
   start=$SECONDS
   if ! docker build --quiet -t "$image" docker/cross >target/cross/image.log 2>&1; then
     tail -n 30 target/cross/image.log >&2
@@ -188,13 +202,14 @@ else
 fi
 docker tag "$image" codecommit-cross:local
 
-mkdir -p target/cross/cargo-home target/cross/home
+mkdir -p target/cross/cargo-home target/cross/home target/cross/build
 run_args=(
   --rm --cpus "${CODECOMMIT_CROSS_CPUS:-1}"
   --user "$(id -u):$(id -g)"
   -v "$PWD:/repo" -w /repo
   -e HOME=/repo/target/cross/home -e USER=cross
   -e CARGO_HOME=/repo/target/cross/cargo-home
+  -e CARGO_TARGET_DIR=/repo/target/cross/build
   -e CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}"
   -e CARGO_TERM_COLOR=never
   -e WINEPREFIX=/repo/target/cross/wine
@@ -206,11 +221,6 @@ if [ -n "${SSL_CERT_FILE:-}" ] && [ -f "$SSL_CERT_FILE" ]; then
 fi
 
 for phase in "${phases[@]}"; do
-  case $phase in
-  windows) dir=target/cross/windows ;;
-  macos) dir=target/cross/macos ;;
-  esac
-  mkdir -p "$dir"
-  timed "$phase" docker run "${run_args[@]}" -e CARGO_TARGET_DIR="/repo/$dir" \
-    codecommit-cross:local nice -n 19 bash ci/cross.sh --inside "$phase"
+  [ "$phase" != image ] || continue
+  timed "$phase" docker run "${run_args[@]}" codecommit-cross:local nice -n 19 bash ci/cross.sh --inside "$phase"
 done

