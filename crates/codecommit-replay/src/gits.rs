@@ -2,6 +2,7 @@
 //! `CODECOMMIT_REPLAY_GITS` (separated like `PATH`).
 
 use crate::version::GitVersion;
+use codecommit_testkit::env::ChildEnv;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -13,6 +14,9 @@ pub struct Git {
     pub version: GitVersion,
     /// `git --version` as printed (`git version 2.39.5`).
     pub describe: String,
+    /// `git --exec-path`: where git looks for `git-NAME` programs before `PATH` (Homebrew's and
+    /// Apple's git keep `git-credential-osxkeychain` there). `None` when git printed none.
+    pub exec_path: Option<PathBuf>,
 }
 
 impl Git {
@@ -26,10 +30,22 @@ impl Git {
         let describe = String::from_utf8_lossy(&out.stdout).trim().to_owned();
         let version = GitVersion::parse(&describe)
             .ok_or_else(|| format!("{} printed no git version: {describe:?}", path.display()))?;
+        // The machine's configuration cannot move the exec path; only GIT_EXEC_PATH can, and
+        // ChildEnv starts without it (on Windows with the variables a process needs to start).
+        let mut exec = Command::new(path);
+        exec.arg("--exec-path");
+        ChildEnv::new().apply(&mut exec);
+        let exec_path = exec
+            .output()
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from);
         Ok(Git {
             path: path.to_owned(),
             version,
             describe,
+            exec_path,
         })
     }
 }

@@ -6,4 +6,6 @@ mod canaries;
 mod isolation;
 mod scenarios;
 mod standins;
+#[cfg(unix)] // The stores' programs here are shell scripts.
+mod stores;
 mod support;
