@@ -1,4 +1,4 @@
-//! `codecommit-replay compare`: where the machine's real credential stores (a `--real-stores`
+//! `codecommit-replay compare`: where the machine's real credential stores (a `--real-store`
 //! replay) and the stand-ins that model them (a replay of the same scenarios with the same gits)
 //! disagree, run by run and step by step, on what the scenarios assert: the outcome, git's exit
 //! code, stdout and stderr, the prompts, which helpers were asked in which order, the stores'
@@ -32,11 +32,11 @@ pub struct Disagreement {
     pub real: String,
 }
 
-/// Compares a replay with the stand-ins against a `--real-stores` replay.
+/// Compares a replay with the stand-ins against a `--real-store` replay.
 pub fn compare(stand_ins: &Report, real: &Report) -> Result<Comparison, String> {
     if let Some(r) = stand_ins.results.iter().find(|r| !r.real_stores.is_empty()) {
         return Err(format!(
-            "the stand-in report has a real-store run ({}): give the report of a replay without --real-stores first",
+            "the stand-in report has a real-store run ({}): give the report of a replay without --real-store first",
             label(r)
         ));
     }
@@ -72,7 +72,7 @@ pub fn compare(stand_ins: &Report, real: &Report) -> Result<Comparison, String> 
     }
     if out.with_real_stores == 0 {
         return Err(format!(
-            "no run with a real store was compared ({} compared, {} not): was the second report written by `replay --real-stores`, with the same scenarios and gits?",
+            "no run with a real store was compared ({} compared, {} not): was the second report written by `replay --real-store STORE`, with the same scenarios and gits?",
             out.compared,
             out.not_compared.len()
         ));

@@ -4,6 +4,7 @@ use codecommit_replay::helper::{HELPER_ENV, HelperUnderTest, workspace_binary};
 use codecommit_replay::report::{self, Format};
 use codecommit_replay::sandbox::{Stores, Tools, find_faketime};
 use codecommit_replay::scenario::Scenario;
+use codecommit_replay::vocabulary::Store;
 use codecommit_replay::{compare, gits, replay};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -30,13 +31,13 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         scenarios: Option<PathBuf>,
     },
-    /// Compare a replay with the stand-ins and a `replay --real-stores` of the same scenarios:
+    /// Compare a replay with the stand-ins and a `replay --real-store STORE` of the same scenarios:
     /// exits 1 when they disagree, 2 when nothing could be compared
     Compare {
         /// The JSON report of the replay with the stand-ins
         #[arg(long = "stand-ins", value_name = "FILE")]
         stand_ins: PathBuf,
-        /// The JSON report of the replay with --real-stores
+        /// The JSON report of the replay with --real-store
         #[arg(long = "real-stores", value_name = "FILE")]
         real_stores: PathBuf,
         /// Also write the comparison (Markdown) here
@@ -100,14 +101,15 @@ struct ReplayArgs {
     /// No progress lines on stderr
     #[arg(long)]
     quiet: bool,
-    /// Where a scenario installs git-credential-osxkeychain or git-credential-manager, run this
-    /// machine's real one (git's exec path, then PATH) behind the recorder instead of the
-    /// stand-in. Isolation is the caller's: a throw-away default keychain (ci/real-stores.sh);
-    /// GCM keeps its items in the sandbox (GCM_CREDENTIAL_STORE=dpapi). Variants run one at a
-    /// time, since a keychain is shared. Expectations are the stand-ins': compare the report
-    /// with a replay without this flag (`compare`)
-    #[arg(long)]
-    real_stores: bool,
+    /// Where a scenario installs this store (osxkeychain, manager; repeatable), run this
+    /// machine's real git-credential-osxkeychain or git-credential-manager (git's exec path,
+    /// then PATH) behind the recorder instead of the stand-in; a variant fails when there is
+    /// none. Isolation is the caller's: a throw-away default keychain (ci/real-stores.sh); GCM
+    /// keeps its items in the sandbox (GCM_CREDENTIAL_STORE=dpapi). Variants run one at a time,
+    /// since a keychain is shared. Expectations are the stand-ins': compare the report with a
+    /// replay without this option (`compare`)
+    #[arg(long = "real-store", value_name = "STORE", value_parser = parse_store)]
+    real_stores: Vec<Store>,
 }
 
 fn main() -> ExitCode {
@@ -182,6 +184,11 @@ fn report_command(
     Ok(report::render(format, &merged, &scenarios))
 }
 
+fn parse_store(text: &str) -> Result<Store, String> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|_| format!("'{text}' is not a store: osxkeychain or manager"))
+}
+
 fn compare_command(stand_ins: &Path, real: &Path, output: Option<&Path>) -> Result<bool, String> {
     let read = |path: &Path| {
         let text = std::fs::read_to_string(path)
@@ -249,11 +256,7 @@ fn replay_command(args: ReplayArgs) -> Result<bool, String> {
             None => workspace_binary("git-credential-codecommit", "git-credential-codecommit")?,
         },
         faketime: find_faketime(),
-        stores: if args.real_stores {
-            Stores::Real
-        } else {
-            Stores::StandIns
-        },
+        stores: Stores::real(args.real_stores.iter().copied()),
     };
     if !args.quiet {
         eprintln!(
@@ -269,9 +272,10 @@ fn replay_command(args: ReplayArgs) -> Result<bool, String> {
                 None => "a survey run (no contract: it gates nothing)".to_owned(),
             }
         );
-        if args.real_stores {
+        if !args.real_stores.is_empty() {
             eprintln!(
-                "real stores: this machine's osxkeychain and GCM play the stores, one variant at a time"
+                "real stores: this machine's {:?} (one variant at a time; other stores are stand-ins)",
+                args.real_stores
             );
         }
     }
@@ -283,7 +287,11 @@ fn replay_command(args: ReplayArgs) -> Result<bool, String> {
         contract: contract.as_ref(),
         tools: &tools,
         // One keychain is shared by every variant of a real-store run.
-        jobs: if args.real_stores { 1 } else { args.jobs },
+        jobs: if args.real_stores.is_empty() {
+            args.jobs
+        } else {
+            1
+        },
         keep: args.keep,
         progress: !args.quiet,
     };

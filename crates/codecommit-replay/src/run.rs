@@ -241,7 +241,7 @@ impl Session<'_> {
         Ok(result)
     }
 
-    /// Empties the real stores of a `--real-stores` run for the world's hosts.
+    /// Empties the real stores of a `--real-store` run for the world's hosts.
     fn clear_real_stores(&self) -> Result<(), String> {
         for real in self.sandbox.real_stores().values() {
             for host in [world::HOST, world::GITHUB_HOST] {

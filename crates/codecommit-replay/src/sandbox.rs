@@ -22,7 +22,7 @@ use crate::version::GitVersion;
 use crate::vocabulary::{ConfigFile, Program, Store};
 use crate::world;
 use codecommit_testkit::env::ChildEnv;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug)]
@@ -35,21 +35,30 @@ pub struct Sandbox {
     git_path: Vec<PathBuf>,
     /// `GIT_EXEC_PATH`, when git's own exec path would shadow a program the scenario installs.
     exec_path: Option<PathBuf>,
-    /// The real programs playing the stores in a `--real-stores` run, by store.
+    /// The real programs playing the stores in a `--real-store` run, by store.
     real_stores: BTreeMap<Store, RealStore>,
 }
 
 /// Which programs play the credential stores a scenario installs (`git-credential-osxkeychain`,
-/// `git-credential-manager`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Stores {
-    /// The harness's stand-ins (`standin::keychain`, `standin::manager`), on every platform.
-    #[default]
-    StandIns,
-    /// The real programs of this machine (git's exec path, then `PATH`), each behind the
-    /// recorder; isolation is the caller's (a throw-away keychain) or the environment's (GCM's
-    /// store in the sandbox, see [`Sandbox::env`]).
-    Real,
+/// `git-credential-manager`): the harness's stand-ins (`standin::keychain`, `standin::manager`)
+/// on every platform, or for the stores named in `real` this machine's programs (git's exec
+/// path, then `PATH`), each behind the recorder. Isolation is the caller's (a throw-away
+/// keychain) or the environment's (GCM's store in the sandbox, see [`Sandbox::env`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stores {
+    pub real: BTreeSet<Store>,
+}
+
+impl Stores {
+    /// The real programs for these stores, stand-ins for the others.
+    pub fn real(stores: impl IntoIterator<Item = Store>) -> Stores {
+        Stores {
+            real: stores.into_iter().collect(),
+        }
+    }
+    pub fn is_real(&self, store: Store) -> bool {
+        self.real.contains(&store)
+    }
 }
 
 /// A real store program installed behind the recorder.
@@ -139,7 +148,7 @@ impl Sandbox {
         })
     }
 
-    /// The real store programs of a `--real-stores` run, as installed by [`Sandbox::prepare`].
+    /// The real store programs of a `--real-store` run, as installed by [`Sandbox::prepare`].
     pub fn real_stores(&self) -> &BTreeMap<Store, RealStore> {
         &self.real_stores
     }
@@ -236,7 +245,9 @@ impl Sandbox {
                     self.bin().join(name)
                 }
             };
-            if let (Some(store), Stores::Real) = (install.program.store(), tools.stores) {
+            if let Some(store) = install.program.store()
+                && tools.stores.is_real(store)
+            {
                 // The recorder stands in front of the real program, so the transcript is kept.
                 let program = real_store_program(name, git)?;
                 helpers.insert(
@@ -429,7 +440,7 @@ fn real_store_program(name: &str, git: &Git) -> Result<PathBuf, SandboxError> {
     )
     .ok_or_else(|| {
         SandboxError::Setup(format!(
-            "--real-stores: no {name} in git's exec path ({}) or on PATH",
+            "--real-store: no {name} in git's exec path ({}) or on PATH",
             git.exec_path
                 .as_deref()
                 .map_or_else(|| "none".into(), |p| p.display().to_string())

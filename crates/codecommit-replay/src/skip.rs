@@ -4,7 +4,7 @@
 use crate::gits::Git;
 use crate::helper::HelperUnderTest;
 use crate::platform::Platform;
-use crate::sandbox::{Stores, Tools};
+use crate::sandbox::Tools;
 use crate::scenario::Variant;
 use crate::version::GIT_CONFIG_SYSTEM_SINCE;
 use crate::vocabulary::{ConfigFile, Store};
@@ -41,15 +41,15 @@ pub fn reason(
     if moves_clock && let Some(why) = Platform::HOST.clock_skip(tools.faketime.is_some()) {
         return Some(why);
     }
-    if tools.stores == Stores::Real {
-        return real_store_reason(variant);
+    if tools.stores.is_real(Store::Osxkeychain) {
+        return real_keychain_reason(variant);
     }
     None
 }
 
 /// Why a variant cannot run against the machine's real stores: what its stand-in is told to do
 /// that only a person at the machine could make the real store do.
-fn real_store_reason(variant: &Variant<'_>) -> Option<String> {
+fn real_keychain_reason(variant: &Variant<'_>) -> Option<String> {
     let installs_keychain = variant
         .setup
         .install

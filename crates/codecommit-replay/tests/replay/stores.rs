@@ -12,6 +12,7 @@ use codecommit_replay::gits::Git;
 use codecommit_replay::replay::{Plan, replay};
 use codecommit_replay::result::{Outcome, Report};
 use codecommit_replay::sandbox::Stores;
+use codecommit_replay::vocabulary::Store;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
@@ -89,7 +90,7 @@ fn replay_keychain(git: &Git, stores: Stores) -> Report {
         helper: &workspace_helper(),
         contract: Some(&contract),
         tools: &tools,
-        jobs: if stores == Stores::Real { 1 } else { 4 },
+        jobs: if tools.stores.real.is_empty() { 4 } else { 1 },
         keep: false,
         progress: false,
     };
@@ -104,7 +105,7 @@ fn a_git_whose_exec_path_has_osxkeychain_still_runs_the_stand_in() {
         dir.path(),
         &format!("echo \"$@\" >>'{}'\n", marker.display()),
     );
-    let report = replay_keychain(&git, Stores::StandIns);
+    let report = replay_keychain(&git, Stores::default());
     assert!(
         !marker.exists(),
         "git ran its exec path's osxkeychain, not the stand-in: {:?}",
@@ -131,8 +132,8 @@ fn real_stores_run_the_machines_program_and_compare_names_what_differs() {
             file.display()
         ),
     );
-    let stand_ins = replay_keychain(&git, Stores::StandIns);
-    let real = replay_keychain(&git, Stores::Real);
+    let stand_ins = replay_keychain(&git, Stores::default());
+    let real = replay_keychain(&git, Stores::real([Store::Osxkeychain]));
     // The real program ran: for the clearing before each variant and for git.
     let ran = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(
