@@ -427,7 +427,7 @@ impl Sandbox {
     }
 }
 
-/// The real program behind a store's name for `--real-stores`: git's exec path, then this
+/// The real program behind a store's name for `--real-store`: git's exec path, then this
 /// process's `PATH` (where Git for Windows puts `git-credential-manager.exe`).
 fn real_store_program(name: &str, git: &Git) -> Result<PathBuf, SandboxError> {
     let path = std::env::var_os("PATH").unwrap_or_default();

@@ -163,7 +163,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
             return 2;
         }
     };
-    // A `--real-stores` run puts the recorder in front of the real keychain or GCM: a name the
+    // A `--real-store` run puts the recorder in front of the real keychain or GCM: a name the
     // harness configured as recorded is recorded, whichever role it would otherwise have.
     if config.helpers.contains_key(&name) {
         return recorder::main(&dir, &config, &name, &rest);
