@@ -21,10 +21,12 @@ pub struct Git {
 
 impl Git {
     pub fn probe(path: &Path) -> Result<Git, String> {
-        // An empty environment: the version must not depend on the user's configuration.
-        let out = Command::new(path)
-            .arg("--version")
-            .env_clear()
+        // An environment of nothing but what a process needs to start (on Windows, SYSTEMROOT
+        // and its kin): the version must not depend on the user's configuration.
+        let mut version = Command::new(path);
+        version.arg("--version");
+        ChildEnv::new().apply(&mut version);
+        let out = version
             .output()
             .map_err(|e| format!("cannot run {}: {e}", path.display()))?;
         let describe = String::from_utf8_lossy(&out.stdout).trim().to_owned();
