@@ -241,9 +241,16 @@ impl Session<'_> {
         Ok(result)
     }
 
-    /// Empties the real stores of a `--real-store` run for the world's hosts.
+    /// Empties the real stores of a `--real-store` run that outlive the sandbox (a keychain)
+    /// for the world's hosts. GCM's store is in the sandbox (`Sandbox::env`): nothing to clear,
+    /// and a `get` it cannot prompt for is not worth a process per host.
     fn clear_real_stores(&self) -> Result<(), String> {
-        for real in self.sandbox.real_stores().values() {
+        for (_, real) in self
+            .sandbox
+            .real_stores()
+            .iter()
+            .filter(|(store, _)| **store == Store::Osxkeychain)
+        {
             for host in [world::HOST, world::GITHUB_HOST] {
                 self.erase_real(real, host)?;
             }

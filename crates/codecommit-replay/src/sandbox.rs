@@ -117,7 +117,15 @@ impl Sandbox {
                 path: std::env::temp_dir(),
                 source,
             })?;
-        let root = temp.path().to_owned();
+        // macOS's temporary directory is behind a symbolic link (/var -> /private/var), and git
+        // resolves some paths it prints (the work tree's): the root is the resolved path, so
+        // what git is given is what it prints and [ROOT] replaces it. Not on Windows, where it
+        // would be a `\\?\` path that git's configuration and sh do not read.
+        let root = if Platform::HOST == Platform::Windows {
+            temp.path().to_owned()
+        } else {
+            std::fs::canonicalize(temp.path()).map_err(io(temp.path()))?
+        };
         for dir in [
             "home/.aws",
             "home/.config",
