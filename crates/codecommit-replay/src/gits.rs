@@ -2,6 +2,7 @@
 //! `CODECOMMIT_REPLAY_GITS` (separated like `PATH`).
 
 use crate::version::GitVersion;
+use codecommit_testkit::env::ChildEnv;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -13,23 +14,40 @@ pub struct Git {
     pub version: GitVersion,
     /// `git --version` as printed (`git version 2.39.5`).
     pub describe: String,
+    /// `git --exec-path`: where git looks for `git-NAME` programs before `PATH` (Homebrew's and
+    /// Apple's git keep `git-credential-osxkeychain` there). `None` when git printed none.
+    pub exec_path: Option<PathBuf>,
 }
 
 impl Git {
     pub fn probe(path: &Path) -> Result<Git, String> {
-        // An empty environment: the version must not depend on the user's configuration.
-        let out = Command::new(path)
-            .arg("--version")
-            .env_clear()
+        // An environment of nothing but what a process needs to start (on Windows, SYSTEMROOT
+        // and its kin): the version must not depend on the user's configuration.
+        let mut version = Command::new(path);
+        version.arg("--version");
+        ChildEnv::new().apply(&mut version);
+        let out = version
             .output()
             .map_err(|e| format!("cannot run {}: {e}", path.display()))?;
         let describe = String::from_utf8_lossy(&out.stdout).trim().to_owned();
         let version = GitVersion::parse(&describe)
             .ok_or_else(|| format!("{} printed no git version: {describe:?}", path.display()))?;
+        // The machine's configuration cannot move the exec path; only GIT_EXEC_PATH can, and
+        // ChildEnv starts without it (on Windows with the variables a process needs to start).
+        let mut exec = Command::new(path);
+        exec.arg("--exec-path");
+        ChildEnv::new().apply(&mut exec);
+        let exec_path = exec
+            .output()
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from);
         Ok(Git {
             path: path.to_owned(),
             version,
             describe,
+            exec_path,
         })
     }
 }

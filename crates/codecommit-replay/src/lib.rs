@@ -14,11 +14,13 @@
 #![forbid(unsafe_code)]
 
 pub mod canary;
+pub mod compare;
 pub mod contract;
 pub mod exec;
 pub mod expect;
 pub mod gits;
 pub mod helper;
+pub mod platform;
 pub mod replay;
 pub mod report;
 pub mod result;

@@ -2,10 +2,11 @@ use clap::{Parser, Subcommand};
 use codecommit_replay::contract::{self, Contract};
 use codecommit_replay::helper::{HELPER_ENV, HelperUnderTest, workspace_binary};
 use codecommit_replay::report::{self, Format};
-use codecommit_replay::sandbox::{Tools, find_faketime};
+use codecommit_replay::sandbox::{Stores, Tools, find_faketime};
 use codecommit_replay::scenario::Scenario;
-use codecommit_replay::{gits, replay};
-use std::path::PathBuf;
+use codecommit_replay::vocabulary::Store;
+use codecommit_replay::{compare, gits, replay};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Replays the AWS CodeCommit HTTPS troubleshooting guide against real git.
@@ -29,6 +30,19 @@ enum Command {
         format: Format,
         #[arg(long, value_name = "DIR")]
         scenarios: Option<PathBuf>,
+    },
+    /// Compare a replay with the stand-ins and a `replay --real-store STORE` of the same scenarios:
+    /// exits 1 when they disagree, 2 when nothing could be compared
+    Compare {
+        /// The JSON report of the replay with the stand-ins
+        #[arg(long = "stand-ins", value_name = "FILE")]
+        stand_ins: PathBuf,
+        /// The JSON report of the replay with --real-store
+        #[arg(long = "real-stores", value_name = "FILE")]
+        real_stores: PathBuf,
+        /// Also write the comparison (Markdown) here
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// List the scenarios and their fixes
     List {
@@ -87,6 +101,15 @@ struct ReplayArgs {
     /// No progress lines on stderr
     #[arg(long)]
     quiet: bool,
+    /// Where a scenario installs this store (osxkeychain, manager; repeatable), run this
+    /// machine's real git-credential-osxkeychain or git-credential-manager (git's exec path,
+    /// then PATH) behind the recorder instead of the stand-in; a variant fails when there is
+    /// none. Isolation is the caller's: a throw-away default keychain (ci/real-stores.sh); GCM
+    /// keeps its items in the sandbox (GCM_CREDENTIAL_STORE=dpapi). Variants run one at a time,
+    /// since a keychain is shared. Expectations are the stand-ins': compare the report with a
+    /// replay without this option (`compare`)
+    #[arg(long = "real-store", value_name = "STORE", value_parser = parse_store)]
+    real_stores: Vec<Store>,
 }
 
 fn main() -> ExitCode {
@@ -127,6 +150,15 @@ fn main() -> ExitCode {
             }
             Err(e) => fail(&e),
         },
+        Command::Compare {
+            stand_ins,
+            real_stores,
+            output,
+        } => match compare_command(&stand_ins, &real_stores, output.as_deref()) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
+            Err(e) => fail(&e),
+        },
         Command::Replay(args) => match replay_command(args) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::from(1),
@@ -150,6 +182,26 @@ fn report_command(
     let dir = scenarios.unwrap_or_else(codecommit_replay::default_scenarios_dir);
     let scenarios = Scenario::load_dir(&dir).map_err(|e| e.to_string())?;
     Ok(report::render(format, &merged, &scenarios))
+}
+
+fn parse_store(text: &str) -> Result<Store, String> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|_| format!("'{text}' is not a store: osxkeychain or manager"))
+}
+
+fn compare_command(stand_ins: &Path, real: &Path, output: Option<&Path>) -> Result<bool, String> {
+    let read = |path: &Path| {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        report::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let comparison = compare::compare(&read(stand_ins)?, &read(real)?)?;
+    let text = compare::render(&comparison);
+    print!("{text}");
+    if let Some(path) = output {
+        std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(comparison.disagreements.is_empty())
 }
 
 fn fail(message: &str) -> ExitCode {
@@ -204,6 +256,7 @@ fn replay_command(args: ReplayArgs) -> Result<bool, String> {
             None => workspace_binary("git-credential-codecommit", "git-credential-codecommit")?,
         },
         faketime: find_faketime(),
+        stores: Stores::real(args.real_stores.iter().copied()),
     };
     if !args.quiet {
         eprintln!(
@@ -219,6 +272,12 @@ fn replay_command(args: ReplayArgs) -> Result<bool, String> {
                 None => "a survey run (no contract: it gates nothing)".to_owned(),
             }
         );
+        if !args.real_stores.is_empty() {
+            eprintln!(
+                "real stores: this machine's {:?} (one variant at a time; other stores are stand-ins)",
+                args.real_stores
+            );
+        }
     }
     let started = std::time::Instant::now();
     let plan = replay::Plan {
@@ -227,7 +286,12 @@ fn replay_command(args: ReplayArgs) -> Result<bool, String> {
         helper: &helper,
         contract: contract.as_ref(),
         tools: &tools,
-        jobs: args.jobs,
+        // One keychain is shared by every variant of a real-store run.
+        jobs: if args.real_stores.is_empty() {
+            args.jobs
+        } else {
+            1
+        },
         keep: args.keep,
         progress: !args.quiet,
     };

@@ -72,6 +72,10 @@ pub struct RunResult {
     /// Where the sandbox is, when it was kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sandbox: Option<String>,
+    /// A `--real-store` run: the machine's programs that played the stores, `NAME: PATH`
+    /// (empty: the stand-ins did, or the variant installs no store).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub real_stores: Vec<String>,
     pub steps: Vec<StepResult>,
 }
 
@@ -227,6 +231,7 @@ mod tests {
             outcome,
             seconds: 0.5,
             sandbox: None,
+            real_stores: Vec::new(),
             steps: vec![StepResult::default()],
         }
     }

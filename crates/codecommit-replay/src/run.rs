@@ -8,7 +8,7 @@ use crate::expect::{self, choose, compare};
 use crate::gits::Git;
 use crate::helper::HelperUnderTest;
 use crate::result::{Outcome, RunResult, StepResult};
-use crate::sandbox::{Sandbox, Tools};
+use crate::sandbox::{RealStore, Sandbox, Tools};
 use crate::scenario::{Scenario, Step, Variant, parse_duration};
 use crate::standin::{self, HelperCall, Prompt};
 use crate::transcript::{Normalizer, collapse};
@@ -49,6 +49,7 @@ impl VariantRun<'_> {
             outcome: Outcome::Pass,
             seconds: 0.0,
             sandbox: None,
+            real_stores: Vec::new(),
             steps: Vec::new(),
         };
         if let Some(why) = skip::reason(self.variant, self.git, self.helper, self.tools) {
@@ -64,7 +65,7 @@ impl VariantRun<'_> {
     }
 
     fn replay(&self, result: &mut RunResult) -> Result<(), String> {
-        let sandbox = Sandbox::new(
+        let mut sandbox = Sandbox::new(
             &format!("{}-{}", self.scenario.name, self.git.version),
             self.keep,
         )
@@ -73,8 +74,13 @@ impl VariantRun<'_> {
             result.sandbox = Some(sandbox.root().display().to_string());
         }
         sandbox
-            .prepare(&self.variant.setup, &self.git.path, self.helper, self.tools)
+            .prepare(&self.variant.setup, self.git, self.helper, self.tools)
             .map_err(|e| e.to_string())?;
+        result.real_stores = sandbox
+            .real_stores()
+            .values()
+            .map(|r| format!("{}: {}", r.name, r.program.display()))
+            .collect();
         let mock = start_mock(&sandbox, self.variant, self.git, self.seed)?;
         let mut session = Session {
             normalizer: Normalizer::new(sandbox.root(), mock.proxy_addr().port()),
@@ -83,6 +89,9 @@ impl VariantRun<'_> {
             offset: 0,
             run: *self,
         };
+        // A real keychain outlives the sandbox: each variant starts with nothing stored for the
+        // world's hosts (GCM's store is in the sandbox, empty anyway).
+        session.clear_real_stores()?;
         for step in self.variant.steps {
             let mut got = session.step(step)?;
             if !step.expect.is_empty() {
@@ -157,6 +166,9 @@ struct Session<'a> {
 
 impl Drop for Session<'_> {
     fn drop(&mut self) {
+        // Best effort, with the same program that stored the items (another git's osxkeychain
+        // would be a stranger to their access control).
+        let _ = self.clear_real_stores();
         let Some(mock) = self.mock.take() else {
             return;
         };
@@ -195,7 +207,14 @@ impl Session<'_> {
                 .clock()
                 .set_offset(i64::try_from(self.offset).unwrap_or(i64::MAX));
         }
-        if let Some(forget) = &step.forget {
+        if let Some(forget) = &step.forget
+            && let Some(real) = self.sandbox.real_stores().get(&forget.store)
+        {
+            // The user deletes the item in Keychain Access or Control Panel: here the real
+            // program's `erase`, the nearest a job can come.
+            let host = world::expand(&forget.host, &self.sandbox.placeholders()).map_err(fail)?;
+            self.erase_real(real, &host).map_err(fail)?;
+        } else if let Some(forget) = &step.forget {
             let file = match forget.store {
                 Store::Osxkeychain => standin::KEYCHAIN_FILE,
                 Store::Manager => standin::MANAGER_FILE,
@@ -220,6 +239,64 @@ impl Session<'_> {
             self.doctor(step, &args, &mut result).map_err(fail)?;
         }
         Ok(result)
+    }
+
+    /// Empties the real stores of a `--real-store` run that outlive the sandbox (a keychain)
+    /// for the world's hosts. GCM's store is in the sandbox (`Sandbox::env`): nothing to clear,
+    /// and a `get` it cannot prompt for is not worth a process per host.
+    fn clear_real_stores(&self) -> Result<(), String> {
+        for (_, real) in self
+            .sandbox
+            .real_stores()
+            .iter()
+            .filter(|(store, _)| **store == Store::Osxkeychain)
+        {
+            for host in [world::HOST, world::GITHUB_HOST] {
+                self.erase_real(real, host)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes a real store forget every item for `host`: `erase` until `get` answers no password
+    /// (osxkeychain before git 2.45 erases one item per call), at most eight times.
+    fn erase_real(&self, real: &RealStore, host: &str) -> Result<(), String> {
+        let query = format!("protocol=https\nhost={host}\n");
+        for _ in 0..8 {
+            let got = self.run_store(real, "get", &query)?;
+            let answer = standin::parse_pairs(&got.stdout);
+            if !answer.iter().any(|(k, _)| k == "password") {
+                return Ok(());
+            }
+            let user = answer
+                .iter()
+                .rev()
+                .find(|(k, _)| k == "username")
+                .map_or("", |(_, v)| v.as_str());
+            self.run_store(real, "erase", &format!("{query}username={user}\n"))?;
+        }
+        Err(format!(
+            "{} still answers for {host} after eight erases",
+            real.name
+        ))
+    }
+
+    /// Runs a real store program with git's environment in this sandbox.
+    fn run_store(&self, real: &RealStore, op: &str, input: &str) -> Result<exec::Finished, String> {
+        let mut command = Command::new(&real.program);
+        command.arg(op).current_dir(self.sandbox.work());
+        let mock = self.mock();
+        self.sandbox
+            .env(
+                &mock.proxy_url(),
+                mock.ca_file(),
+                0,
+                self.run.tools,
+                self.run.git.version,
+            )
+            .apply(&mut command);
+        exec::run(command, Some(format!("{input}\n").as_bytes()), STEP_TIMEOUT)
+            .map_err(|e| format!("{} {op}: {e}", real.name))
     }
 
     /// Runs `command` with the environment git gets in this sandbox at this moment (the mock's

@@ -6,26 +6,67 @@
 //! ROOT/home            HOME, ~/.gitconfig (GIT_CONFIG_GLOBAL), ~/.aws/{config,credentials}
 //! ROOT/etc/gitconfig   GIT_CONFIG_SYSTEM
 //! ROOT/bin             what the scenario installs (aws, git-credential-osxkeychain…)
-//! ROOT/git             git itself
+//! ROOT/git             git itself (on Windows git runs in place: see `platform`)
+//! ROOT/exec-path       git's exec path without the programs it would shadow (only when it would)
 //! ROOT/standin         stand-in state, the helper transcript, the prompts (CODECOMMIT_STANDIN_DIR)
 //! ROOT/work            where git runs
 //! ROOT/mock            the mock's repositories
 //! ```
 
+use crate::gits::Git;
 use crate::helper::HelperUnderTest;
+use crate::platform::{self, Installed, Platform};
 use crate::scenario::Setup;
 use crate::standin::{self, HelperTarget, StandinConfig};
 use crate::version::GitVersion;
-use crate::vocabulary::{ConfigFile, Program};
+use crate::vocabulary::{ConfigFile, Program, Store};
 use crate::world;
 use codecommit_testkit::env::ChildEnv;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug)]
 pub struct Sandbox {
     root: PathBuf,
     _temp: Option<tempfile::TempDir>,
+    /// The git that steps run: the sandbox's link, or on Windows the installation's own.
+    git: PathBuf,
+    /// `PATH` after the sandbox's `bin`: the directory git is in (and on Windows its `sh`).
+    git_path: Vec<PathBuf>,
+    /// `GIT_EXEC_PATH`, when git's own exec path would shadow a program the scenario installs.
+    exec_path: Option<PathBuf>,
+    /// The real programs playing the stores in a `--real-store` run, by store.
+    real_stores: BTreeMap<Store, RealStore>,
+}
+
+/// Which programs play the credential stores a scenario installs (`git-credential-osxkeychain`,
+/// `git-credential-manager`): the harness's stand-ins (`standin::keychain`, `standin::manager`)
+/// on every platform, or for the stores named in `real` this machine's programs (git's exec
+/// path, then `PATH`), each behind the recorder. Isolation is the caller's (a throw-away
+/// keychain) or the environment's (GCM's store in the sandbox, see [`Sandbox::env`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stores {
+    pub real: BTreeSet<Store>,
+}
+
+impl Stores {
+    /// The real programs for these stores, stand-ins for the others.
+    pub fn real(stores: impl IntoIterator<Item = Store>) -> Stores {
+        Stores {
+            real: stores.into_iter().collect(),
+        }
+    }
+    pub fn is_real(&self, store: Store) -> bool {
+        self.real.contains(&store)
+    }
+}
+
+/// A real store program installed behind the recorder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RealStore {
+    /// The name the scenario installs it under (`git-credential-manager-core`).
+    pub name: String,
+    pub program: PathBuf,
 }
 
 /// What the harness itself provides to every sandbox.
@@ -39,6 +80,8 @@ pub struct Tools {
     pub tool: PathBuf,
     /// libfaketime, for steps that move the clock (`None`: such steps cannot run here).
     pub faketime: Option<PathBuf>,
+    /// Stand-ins or the machine's real stores.
+    pub stores: Stores,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -74,7 +117,15 @@ impl Sandbox {
                 path: std::env::temp_dir(),
                 source,
             })?;
-        let root = temp.path().to_owned();
+        // macOS's temporary directory is behind a symbolic link (/var -> /private/var), and git
+        // resolves some paths it prints (the work tree's): the root is the resolved path, so
+        // what git is given is what it prints and [ROOT] replaces it. Not on Windows, where it
+        // would be a `\\?\` path that git's configuration and sh do not read.
+        let root = if Platform::HOST == Platform::Windows {
+            temp.path().to_owned()
+        } else {
+            std::fs::canonicalize(temp.path()).map_err(io(temp.path()))?
+        };
         for dir in [
             "home/.aws",
             "home/.config",
@@ -95,7 +146,19 @@ impl Sandbox {
         } else {
             Some(temp)
         };
-        Ok(Sandbox { root, _temp: temp })
+        Ok(Sandbox {
+            git: root.join("git").join(Platform::HOST.exe_name("git")),
+            git_path: vec![root.join("git")],
+            exec_path: None,
+            real_stores: BTreeMap::new(),
+            root,
+            _temp: temp,
+        })
+    }
+
+    /// The real store programs of a `--real-store` run, as installed by [`Sandbox::prepare`].
+    pub fn real_stores(&self) -> &BTreeMap<Store, RealStore> {
+        &self.real_stores
     }
 
     pub fn root(&self) -> &Path {
@@ -116,11 +179,10 @@ impl Sandbox {
     pub fn mock_dir(&self) -> PathBuf {
         self.root.join("mock")
     }
-    /// The git under test, linked into the sandbox's `git` directory (on its PATH).
+    /// The git under test, linked into the sandbox's `git` directory (on its PATH); on Windows
+    /// the installation's own `git.exe`.
     pub fn git(&self) -> PathBuf {
-        self.root
-            .join("git")
-            .join(format!("git{}", std::env::consts::EXE_SUFFIX))
+        self.git.clone()
     }
     pub fn system_gitconfig(&self) -> PathBuf {
         self.root.join("etc/gitconfig")
@@ -141,12 +203,13 @@ impl Sandbox {
 
     /// Writes the setup's files and installs its programs.
     pub fn prepare(
-        &self,
+        &mut self,
         setup: &Setup,
-        git: &Path,
+        git: &Git,
         helper: &HelperUnderTest,
         tools: &Tools,
     ) -> Result<(), SandboxError> {
+        let platform = Platform::HOST;
         let extra = self.placeholders();
         let expand = |text: &str| world::expand(text, &extra).map_err(SandboxError::Setup);
         let files = [
@@ -167,8 +230,15 @@ impl Sandbox {
         for (path, text) in files {
             std::fs::write(&path, expand(text)?).map_err(io(&path))?;
         }
-        link(git, &self.git())?;
+        if platform == Platform::Windows {
+            // Git for Windows' launchers cannot start from a copy: git runs where it is installed.
+            self.git = git.path.clone();
+            self.git_path = platform::git_for_windows_path(&git.path, Path::is_file);
+        } else {
+            link(&git.path, &self.git())?;
+        }
         let mut helpers = BTreeMap::new();
+        let mut on_path = Vec::new();
         for install in &setup.install {
             let name = install.program.file_name();
             // `dir/name` goes under the root, off PATH; a bare name goes on PATH.
@@ -178,8 +248,31 @@ impl Sandbox {
                     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
                     dir.join(name)
                 }
-                None => self.bin().join(name),
+                None => {
+                    on_path.push(platform.exe_name(name));
+                    self.bin().join(name)
+                }
             };
+            if let Some(store) = install.program.store()
+                && tools.stores.is_real(store)
+            {
+                // The recorder stands in front of the real program, so the transcript is kept.
+                let program = real_store_program(name, git)?;
+                helpers.insert(
+                    name.to_owned(),
+                    HelperTarget {
+                        program: program.clone(),
+                        before_operation: Vec::new(),
+                    },
+                );
+                self.real_stores.insert(
+                    store,
+                    RealStore {
+                        name: name.to_owned(),
+                        program,
+                    },
+                );
+            }
             if install.program.is_helper_under_test() {
                 // A helper that only speaks the AWS CLI's shape answers as
                 // `git-credential-codecommit` too: the harness puts the AWS CLI's words in.
@@ -197,11 +290,19 @@ impl Sandbox {
                     },
                 );
             }
-            link(&tools.standin, &with_exe(&target))?;
+            for file in platform::install_plan(&target, platform) {
+                match file {
+                    Installed::Standin(path) => link(&tools.standin, &path)?,
+                    Installed::Text(path, text) => {
+                        std::fs::write(&path, text).map_err(io(&path))?
+                    }
+                }
+            }
         }
+        self.exec_path = self.mirror_exec_path(git, &on_path)?;
         link(
             &tools.standin,
-            &with_exe(&self.standin_dir().join("askpass")),
+            &self.standin_dir().join(platform.exe_name("askpass")),
         )?;
         let askpass = setup
             .askpass
@@ -223,9 +324,37 @@ impl Sandbox {
         Ok(())
     }
 
-    /// Placeholders that depend on the sandbox: `{root}`.
+    /// When git's exec path holds a program the sandbox installs on `PATH` (git would run the
+    /// exec path's, see [`platform::shadowing`]), a copy of the exec path without it, made of
+    /// links, for `GIT_EXEC_PATH`; otherwise `None` and git's own exec path is used.
+    fn mirror_exec_path(
+        &self,
+        git: &Git,
+        on_path: &[String],
+    ) -> Result<Option<PathBuf>, SandboxError> {
+        let Some(real) = &git.exec_path else {
+            return Ok(None);
+        };
+        let entries: Vec<String> = std::fs::read_dir(real)
+            .map_err(io(real))?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        let shadowing = platform::shadowing(&entries, on_path);
+        if shadowing.is_empty() {
+            return Ok(None);
+        }
+        let mirror = self.root.join("exec-path");
+        std::fs::create_dir_all(&mirror).map_err(io(&mirror))?;
+        for entry in entries.iter().filter(|e| !shadowing.contains(e)) {
+            link_in_place(&real.join(entry), &mirror.join(entry))?;
+        }
+        Ok(Some(mirror))
+    }
+
+    /// Placeholders that depend on the sandbox: `{root}`, as git configuration can hold it.
     pub fn placeholders(&self) -> BTreeMap<&'static str, String> {
-        BTreeMap::from([("root", self.root.display().to_string())])
+        BTreeMap::from([("root", Platform::HOST.config_path(&self.root))])
     }
 
     /// Rewrites one of the setup's files (a step in which the user edits their configuration).
@@ -256,10 +385,13 @@ impl Sandbox {
             // The two files a scenario's git configuration lives in; never /etc/gitconfig.
             .git_config(system.as_deref(), &self.global_gitconfig())
             // Only what the scenario installed, and git: "command not found" is real.
-            .path([self.bin(), self.root.join("git")])
+            .path(std::iter::once(self.bin()).chain(self.git_path.iter().cloned()))
             // A terminal prompt fails instead of hanging; prompts go to the recording askpass.
             .no_prompt()
-            .set("GIT_ASKPASS", with_exe(&self.standin_dir().join("askpass")))
+            .set(
+                "GIT_ASKPASS",
+                self.standin_dir().join(Platform::HOST.exe_name("askpass")),
+            )
             .set("CODECOMMIT_STANDIN_DIR", self.standin_dir())
             // The AWS SDKs and CLI read these files only, and never call instance metadata.
             .aws_files(&home.join(".aws/config"), &home.join(".aws/credentials"))
@@ -270,6 +402,25 @@ impl Sandbox {
             // Stable commits and dates.
             .git_identity("Replay", "replay@example.com", "2026-01-02T03:04:05Z")
             .tmp(&self.root.join("tmp"));
+        if let Some(exec_path) = &self.exec_path {
+            // Git's exec path without the programs the scenario installs (mirror_exec_path).
+            env = env.set("GIT_EXEC_PATH", exec_path);
+        }
+        if self.real_stores.contains_key(&Store::Manager) {
+            // The real Git Credential Manager keeps its items in the sandbox (DPAPI-encrypted
+            // files), not in the machine's Windows Credential Manager, which GCM cannot be pointed
+            // elsewhere in; the CredWriteW limits the stand-in models therefore do not apply.
+            env = env
+                .set("GCM_CREDENTIAL_STORE", "dpapi")
+                .set("GCM_DPAPI_STORE_PATH", self.standin_dir().join("gcm-dpapi"))
+                .set(
+                    "GCM_PLAINTEXT_STORE_PATH",
+                    self.standin_dir().join("gcm-plaintext"),
+                )
+                // No dialog or terminal prompt can be answered in a job: GCM fails instead.
+                .set("GCM_INTERACTIVE", "never")
+                .set("GCM_GUI_PROMPT", "false");
+        }
         if clock_offset > 0
             && let Some(lib) = &tools.faketime
         {
@@ -284,12 +435,40 @@ impl Sandbox {
     }
 }
 
-fn with_exe(path: &Path) -> PathBuf {
-    if cfg!(windows) && path.extension().is_none() {
-        path.with_extension("exe")
+/// The real program behind a store's name for `--real-store`: git's exec path, then this
+/// process's `PATH` (where Git for Windows puts `git-credential-manager.exe`).
+fn real_store_program(name: &str, git: &Git) -> Result<PathBuf, SandboxError> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    platform::find_program(
+        name,
+        git.exec_path.as_deref(),
+        std::env::split_paths(&path),
+        Platform::HOST,
+        Path::is_file,
+    )
+    .ok_or_else(|| {
+        SandboxError::Setup(format!(
+            "--real-store: no {name} in git's exec path ({}) or on PATH",
+            git.exec_path
+                .as_deref()
+                .map_or_else(|| "none".into(), |p| p.display().to_string())
+        ))
+    })
+}
+
+/// Puts an installed file or directory into the exec-path mirror: a symbolic link on Unix; on
+/// Windows a hard link (git's exec path is mostly hard links of git.exe already), and a
+/// directory (only `mergetools`, which no scenario uses) is left out rather than copied.
+fn link_in_place(file: &Path, name: &Path) -> Result<(), SandboxError> {
+    #[cfg(unix)]
+    let result = std::os::unix::fs::symlink(file, name);
+    #[cfg(not(unix))]
+    let result = if file.is_dir() {
+        Ok(())
     } else {
-        path.to_owned()
-    }
+        std::fs::hard_link(file, name).or_else(|_| std::fs::copy(file, name).map(|_| ()))
+    };
+    result.map_err(io(name))
 }
 
 /// Puts a program into the sandbox under another name. A symbolic link keeps the name in
@@ -302,8 +481,12 @@ fn link(program: &Path, name: &Path) -> Result<(), SandboxError> {
     result.map_err(io(name))
 }
 
-/// Finds libfaketime: `CODECOMMIT_REPLAY_FAKETIME`, then where Debian and Homebrew put it.
+/// Finds libfaketime: `CODECOMMIT_REPLAY_FAKETIME`, then where Debian puts it. Never on macOS
+/// or Windows, where a preloaded library cannot move git's clock ([`Platform::clock_skip`]).
 pub fn find_faketime() -> Option<PathBuf> {
+    if Platform::HOST != Platform::Unix {
+        return None;
+    }
     if let Some(path) = std::env::var_os("CODECOMMIT_REPLAY_FAKETIME") {
         return Some(PathBuf::from(path)).filter(|p| p.is_file());
     }

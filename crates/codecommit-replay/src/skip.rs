@@ -3,10 +3,11 @@
 
 use crate::gits::Git;
 use crate::helper::HelperUnderTest;
+use crate::platform::Platform;
 use crate::sandbox::Tools;
 use crate::scenario::Variant;
 use crate::version::GIT_CONFIG_SYSTEM_SINCE;
-use crate::vocabulary::ConfigFile;
+use crate::vocabulary::{ConfigFile, Store};
 
 /// Whether a variant's story involves the system configuration file.
 fn uses_system_config(variant: &Variant<'_>) -> bool {
@@ -37,11 +38,24 @@ pub fn reason(
             "moves the clock, and the helper under test is statically linked, which libfaketime cannot reach".into(),
         );
     }
-    if moves_clock && tools.faketime.is_none() {
-        return Some(
-            "moves the clock, and libfaketime is not installed (set CODECOMMIT_REPLAY_FAKETIME)"
-                .into(),
-        );
+    if moves_clock && let Some(why) = Platform::HOST.clock_skip(tools.faketime.is_some()) {
+        return Some(why);
+    }
+    if tools.stores.is_real(Store::Osxkeychain) {
+        return real_keychain_reason(variant);
     }
     None
+}
+
+/// Why a variant cannot run against the machine's real stores: what its stand-in is told to do
+/// that only a person at the machine could make the real store do.
+fn real_keychain_reason(variant: &Variant<'_>) -> Option<String> {
+    let installs_keychain = variant
+        .setup
+        .install
+        .iter()
+        .any(|i| i.program.store() == Some(Store::Osxkeychain));
+    (installs_keychain && variant.setup.keychain.deny).then(|| {
+        "real stores: the user clicks Deny at the keychain's dialog, which no job can do".into()
+    })
 }

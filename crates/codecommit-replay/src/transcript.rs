@@ -9,7 +9,9 @@ use std::sync::OnceLock;
 /// Replaces what changes from run to run, and every secret.
 #[derive(Debug, Clone)]
 pub struct Normalizer {
-    root: String,
+    /// The sandbox root as the platform writes it, and as git configuration holds it on Windows
+    /// (with `/`: `Platform::config_path`); one entry where they are the same.
+    roots: Vec<String>,
     port: String,
 }
 
@@ -31,14 +33,22 @@ fn patterns() -> &'static [(Regex, &'static str)] {
 
 impl Normalizer {
     pub fn new(root: &std::path::Path, proxy_port: u16) -> Normalizer {
+        let mut roots = vec![root.display().to_string()];
+        let slashed = roots[0].replace('\\', "/");
+        if slashed != roots[0] {
+            roots.push(slashed);
+        }
         Normalizer {
-            root: root.display().to_string(),
+            roots,
             port: proxy_port.to_string(),
         }
     }
 
     pub fn text(&self, text: &str) -> String {
-        let mut out = text.replace(&self.root, "[ROOT]");
+        let mut out = text.to_owned();
+        for root in &self.roots {
+            out = out.replace(root, "[ROOT]");
+        }
         for (secret, name) in crate::world::secrets() {
             out = out.replace(&secret, name);
             // Git and git-remote-codecommit percent-encode user names in URLs.
@@ -115,6 +125,16 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
+    }
+
+    #[test]
+    fn a_windows_root_is_replaced_as_windows_and_as_git_configuration_write_it() {
+        // A Windows path is one plain string on Linux: the replacement is the same there.
+        let n = Normalizer::new(std::path::Path::new(r"C:\Temp\replay-x"), 1);
+        assert_eq!(
+            n.text(r"file:C:/Temp/replay-x/etc/gitconfig and C:\Temp\replay-x\home"),
+            r"file:[ROOT]/etc/gitconfig and [ROOT]\home"
+        );
     }
 
     #[test]

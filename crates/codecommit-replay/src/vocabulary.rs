@@ -20,7 +20,7 @@ pub enum ConfigFile {
 
 /// A credential store the user can empty by hand (Keychain Access, Control Panel's Credential
 /// Manager), modelled by a stand-in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Store {
     Osxkeychain,
@@ -70,6 +70,15 @@ impl Program {
             Program::Osxkeychain => "git-credential-osxkeychain",
             Program::Manager => "git-credential-manager",
             Program::ManagerCore => "git-credential-manager-core",
+        }
+    }
+
+    /// The store this program is a stand-in for (`None`: the helper under test's names).
+    pub fn store(self) -> Option<Store> {
+        match self {
+            Program::Osxkeychain => Some(Store::Osxkeychain),
+            Program::Manager | Program::ManagerCore => Some(Store::Manager),
+            Program::Aws | Program::AwsCmd | Program::Codecommit => None,
         }
     }
 

@@ -203,6 +203,7 @@ pub(crate) mod fixture {
             outcome,
             seconds: 0.25,
             sandbox: None,
+            real_stores: Vec::new(),
             steps: vec![StepResult {
                 name: "fetch".into(),
                 command: Some("git fetch".into()),

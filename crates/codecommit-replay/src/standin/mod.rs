@@ -163,6 +163,11 @@ pub fn main(args: Vec<OsString>) -> i32 {
             return 2;
         }
     };
+    // A `--real-store` run puts the recorder in front of the real keychain or GCM: a name the
+    // harness configured as recorded is recorded, whichever role it would otherwise have.
+    if config.helpers.contains_key(&name) {
+        return recorder::main(&dir, &config, &name, &rest);
+    }
     match name.as_str() {
         "git-credential-osxkeychain" => store::serve(&dir, "osxkeychain", &rest, |op, input| {
             keychain::answer(&dir, &config.keychain, op, input)

@@ -6,4 +6,8 @@ mod canaries;
 mod isolation;
 mod scenarios;
 mod standins;
+// Shell scripts play the stores, and the keychain scenario moves the clock, which only Linux
+// can (libfaketime): on macOS its variants skip and the real keychain is ci/real-stores.sh's.
+#[cfg(target_os = "linux")]
+mod stores;
 mod support;

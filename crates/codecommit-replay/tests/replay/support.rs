@@ -34,6 +34,7 @@ pub fn tools() -> Tools {
             "git-credential-codecommit",
         ),
         faketime,
+        stores: codecommit_replay::sandbox::Stores::default(),
     }
 }
 
