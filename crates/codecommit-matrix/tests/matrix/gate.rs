@@ -1,0 +1,207 @@
+//! Another helper gated on the suite in the replay images (`codecommit-replay:<release>`), as a
+//! helper project's CI does it (`codecommit_matrix::gate`, the `codecommit-replay-images`
+//! program): the real AWS CLI, installed in each container by the setup command, passes its
+//! contract and every scenario on every release; a canary (this workspace's helper broken in one
+//! way) fails, and the reports name the promise it broke.
+
+use std::path::{Path, PathBuf};
+
+use codecommit_matrix::engine::require_docker;
+use codecommit_matrix::gate::{self, Contract, Helper, Plan};
+use codecommit_matrix::images::{releases, replay_image};
+use codecommit_replay::canary::CANARIES;
+use codecommit_replay::result::Outcome;
+
+/// The AWS CLI the contract `aws-cli-v1` was measured with.
+const AWS_CLI: &str = "awscli==1.46.3";
+
+/// A fresh report directory for `test`, kept after the run (CI uploads `target/tmp`).
+fn out_dir(test: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("replay-images")
+        .join(test);
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn plan(
+    helper: Helper,
+    contract: &str,
+    setup: Option<&str>,
+    releases: Vec<String>,
+    test: &str,
+) -> Plan {
+    Plan {
+        helper,
+        contract: Contract::Name(contract.into()),
+        setup: setup.map(str::to_owned),
+        helper_dir: None,
+        releases,
+        out: out_dir(test),
+        // Behind a proxy that re-signs TLS, pip needs the machine's CA bundle.
+        ca_file: std::env::var_os("SSL_CERT_FILE")
+            .map(PathBuf::from)
+            .filter(|p| p.is_file()),
+        // pip's downloads, shared by the releases and kept across runs.
+        cache: Some(Path::new(env!("CARGO_TARGET_TMPDIR")).join("replay-images-cache")),
+        jobs: 2,
+        scenarios: Vec::new(),
+    }
+}
+
+fn require_replay_images(releases: &[String]) {
+    let images: Vec<String> = releases.iter().map(|r| replay_image(r)).collect();
+    let refs: Vec<&str> = images.iter().map(String::as_str).collect();
+    require_docker(&refs);
+}
+
+#[test]
+#[cfg_attr(
+    missing_docker,
+    ignore = "needs a Docker engine with the images of docker/build.sh (CODECOMMIT_TEST_DOCKER=1 makes it mandatory)"
+)]
+fn the_aws_cli_installed_in_every_replay_image_passes_its_contract() {
+    let releases = releases();
+    require_replay_images(&releases);
+    let plan = plan(
+        Helper::Command("/opt/aws/bin/aws".into()),
+        "aws-cli-v1",
+        Some(&format!(
+            "python3 -m venv /opt/aws && /opt/aws/bin/pip install --quiet --disable-pip-version-check {AWS_CLI}"
+        )),
+        releases.clone(),
+        "aws-cli",
+    )
+    .resolve()
+    .expect("the plan");
+    let outcomes = gate::run(&plan, &codecommit_replay::default_scenarios_dir(), |run| {
+        eprintln!(
+            "{}: exit {} after {:.0} s",
+            run.release, run.code, run.seconds
+        )
+    })
+    .expect("the replay images ran");
+    eprint!("{}", outcomes.summary());
+    assert_eq!(
+        (outcomes.exit_code(), outcomes.failures()),
+        (0, Vec::<String>::new()),
+        "the AWS CLI does not pass its contract in the replay images; reports in {}",
+        plan.out.display()
+    );
+    assert_eq!(outcomes.runs.len(), releases.len());
+    for run in &outcomes.runs {
+        let report = run.report.as_ref().expect("a report per release");
+        // The helper really is the AWS CLI the setup installed, held to its contract.
+        assert!(
+            report.helper.starts_with("aws-cli/1.46.3 "),
+            "{}: {}",
+            run.release,
+            report.helper
+        );
+        assert_eq!(report.contract.as_deref(), Some("aws-cli-v1"));
+        assert!(!report.contract_rows.is_empty() && !report.results.is_empty());
+        assert!(
+            report.results.iter().any(|r| r.outcome == Outcome::Pass),
+            "{}: nothing passed",
+            run.release
+        );
+        // What the AWS CLI is known for: the guide's unscoped section hands it the look-alike
+        // host's request, and it answers (a finding, allowed by its contract).
+        assert!(
+            report
+                .findings()
+                .iter()
+                .any(|f| f.scenario == "unscoped-helper-foreign-hosts"),
+            "{}: no finding recorded for the AWS CLI's answers to foreign hosts",
+            run.release
+        );
+        for ext in ["json", "md", "xml"] {
+            assert!(plan.out.join(format!("{}.{ext}", run.release)).is_file());
+        }
+    }
+    let markdown = std::fs::read_to_string(plan.out.join("replay.md")).expect("replay.md");
+    assert!(
+        markdown.contains("held to the contract `aws-cli-v1`"),
+        "{markdown}"
+    );
+    let junit = std::fs::read_to_string(plan.out.join("replay.xml")).expect("replay.xml");
+    assert!(junit.contains("<testsuite name=\"contract\"") && !junit.contains("<failure"));
+}
+
+#[test]
+#[cfg_attr(
+    missing_docker,
+    ignore = "needs a Docker engine with the images of docker/build.sh (CODECOMMIT_TEST_DOCKER=1 makes it mandatory)"
+)]
+fn a_broken_helper_fails_and_the_reports_name_the_promise_it_broke() {
+    // The newest release: its glibc runs the dynamically linked helper, whose clock libfaketime
+    // moves, so every scenario runs.
+    let release = releases().last().expect("a release").clone();
+    require_replay_images(std::slice::from_ref(&release));
+    let canary = CANARIES
+        .iter()
+        .find(|c| c.name == "any-host")
+        .expect("the any-host canary");
+    let plan = plan(
+        Helper::Command(format!(
+            "codecommit-canary {} /usr/local/lib/codecommit/git-credential-codecommit",
+            canary.name
+        )),
+        "git-credential-codecommit",
+        None,
+        vec![release.clone()],
+        "broken",
+    )
+    .resolve()
+    .expect("the plan");
+    let outcomes = gate::run(&plan, &codecommit_replay::default_scenarios_dir(), |_| {})
+        .expect("the replay image ran");
+    eprint!("{}", outcomes.summary());
+    assert_eq!(
+        outcomes.exit_code(),
+        1,
+        "a broken helper must fail the gate, not break it: {:?}",
+        outcomes.failures()
+    );
+    let merged = outcomes.merged.as_ref().expect("a merged report");
+    // Exactly the rows the canary table names fail, each with the reason.
+    let failed: Vec<&str> = merged
+        .contract_rows
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Fail(_)))
+        .map(|r| r.promise.as_str())
+        .collect();
+    assert_eq!(failed, canary.rows, "{:#?}", merged.contract_rows);
+    let failures = outcomes.failures();
+    for row in canary.rows {
+        assert!(
+            failures
+                .iter()
+                .any(|l| l.starts_with(&format!("contract row `{row}`: promised refuses"))),
+            "{row} missing from {failures:#?}"
+        );
+    }
+    for scenario in canary.scenarios {
+        assert!(
+            merged
+                .results
+                .iter()
+                .any(|r| r.scenario == *scenario && matches!(r.outcome, Outcome::Fail(_))),
+            "{scenario} did not fail"
+        );
+    }
+    // The reports a CI keeps say the same: the Markdown row and the JUnit failure.
+    let markdown = std::fs::read_to_string(plan.out.join("replay.md")).expect("replay.md");
+    assert!(
+        markdown
+            .lines()
+            .any(|l| l.starts_with("| `hosts.look_alike` | refuses ") && l.contains("FAIL: ")),
+        "{markdown}"
+    );
+    let junit = std::fs::read_to_string(plan.out.join("replay.xml")).expect("replay.xml");
+    assert!(
+        junit.contains("<testcase classname=\"contract\" name=\"hosts.look_alike\"")
+            && junit.contains("<failure"),
+        "{junit}"
+    );
+}
