@@ -12,8 +12,22 @@ use codecommit_matrix::images::{releases, replay_image};
 use codecommit_replay::canary::CANARIES;
 use codecommit_replay::result::Outcome;
 
-/// The AWS CLI the contract `aws-cli-v1` was measured with.
-const AWS_CLI: &str = "awscli==1.46.3";
+/// The AWS CLI the contract `aws-cli-v1` was measured with, where the release's Python can run
+/// it: awscli 1.44.88 and later need Python 3.10, and bullseye has 3.9, so there the last release
+/// for 3.9 (pip reads the markers).
+const AWS_CLI: [(&str, &str); 2] = [
+    ("1.46.3", "python_version >= '3.10'"),
+    ("1.44.87", "python_version < '3.10'"),
+];
+
+/// `pip install` arguments for [`AWS_CLI`], quoted for the shell.
+fn aws_cli_requirements() -> String {
+    AWS_CLI
+        .iter()
+        .map(|(version, marker)| format!("\"awscli=={version}; {marker}\""))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
 
 /// A fresh report directory for `test`, kept after the run (CI uploads `target/tmp`).
 fn out_dir(test: &str) -> PathBuf {
@@ -67,7 +81,8 @@ fn the_aws_cli_installed_in_every_replay_image_passes_its_contract() {
         Helper::Command("/opt/aws/bin/aws".into()),
         "aws-cli-v1",
         Some(&format!(
-            "python3 -m venv /opt/aws && /opt/aws/bin/pip install --quiet --disable-pip-version-check {AWS_CLI}"
+            "python3 -m venv /opt/aws && /opt/aws/bin/pip install --quiet --disable-pip-version-check {}",
+            aws_cli_requirements()
         )),
         releases.clone(),
         "aws-cli",
@@ -93,7 +108,9 @@ fn the_aws_cli_installed_in_every_replay_image_passes_its_contract() {
         let report = run.report.as_ref().expect("a report per release");
         // The helper really is the AWS CLI the setup installed, held to its contract.
         assert!(
-            report.helper.starts_with("aws-cli/1.46.3 "),
+            AWS_CLI
+                .iter()
+                .any(|(version, _)| report.helper.starts_with(&format!("aws-cli/{version} "))),
             "{}: {}",
             run.release,
             report.helper
