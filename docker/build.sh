@@ -31,8 +31,9 @@ bin_dir=$static_dir/$target/release
 # Binaries copied into the git client images (the mock image takes codecommit-mock only): the
 # helper and the replay harness with its stand-ins.
 client_bins=(git-credential-codecommit codecommit-replay codecommit-standin)
-# Added by the replay images: the canaries, broken helpers that show the gate failing.
-replay_bins=(codecommit-canary)
+# Added by the replay images: the harness again, from the same build as the scenarios baked in
+# beside it, and the canaries, broken helpers that show the gate failing.
+replay_bins=(codecommit-replay codecommit-canary)
 
 die() {
   echo "docker/build.sh: $*" >&2
