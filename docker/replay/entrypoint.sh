@@ -10,7 +10,8 @@
 #   CODECOMMIT_SETUP     optional: a shell command run first (`python3 -m venv /opt/aws && ...`)
 #   CODECOMMIT_CA_FILE   optional: a CA bundle for the setup's downloads (PIP_CERT, SSL_CERT_FILE)
 #   CODECOMMIT_OUT       where the reports go (default /out): <release>.json, .md, .xml
-#   CODECOMMIT_OWNER     optional: uid:gid to give the reports to (the host user)
+#   CODECOMMIT_CACHE     optional: a directory kept across runs; pip's cache goes there
+#   CODECOMMIT_OWNER     optional: uid:gid to give the reports and the cache to (the host user)
 #   CODECOMMIT_JOBS      variants replayed at once (default 2)
 #
 # Arguments are passed on to `codecommit-replay replay` (e.g. `--scenario NAME`).
@@ -30,6 +31,7 @@ if [ -n "${CODECOMMIT_SETUP:-}" ]; then
   start=$(date +%s)
   # The CA bundle only for the setup's downloads: the replay builds every environment from scratch.
   if ! (
+    if [ -n "${CODECOMMIT_CACHE:-}" ]; then export PIP_CACHE_DIR="$CODECOMMIT_CACHE/pip"; fi
     if [ -n "${CODECOMMIT_CA_FILE:-}" ]; then
       export PIP_CERT="$CODECOMMIT_CA_FILE" SSL_CERT_FILE="$CODECOMMIT_CA_FILE" REQUESTS_CA_BUNDLE="$CODECOMMIT_CA_FILE"
     fi
@@ -87,5 +89,6 @@ if [ -f "$out/$release.json" ]; then
       --format "${format%%:*}" >"$out/$release.${format#*:}" || status=2
   done
 fi
-if [ -n "${CODECOMMIT_OWNER:-}" ]; then chown -R "$CODECOMMIT_OWNER" "$out"; fi
+# The container runs as root: what it wrote in mounted directories goes back to the host user.
+if [ -n "${CODECOMMIT_OWNER:-}" ]; then chown -R "$CODECOMMIT_OWNER" "$out" ${CODECOMMIT_CACHE:+"$CODECOMMIT_CACHE"}; fi
 exit "$status"

@@ -166,7 +166,7 @@ pub fn docker_args(plan: &Plan, release: &str, owner: Option<(u32, u32)>) -> Vec
     }
     if let Some(cache) = &plan.cache {
         mount(cache, CACHE_DIR, false);
-        env.push(("PIP_CACHE_DIR", format!("{CACHE_DIR}/pip")));
+        env.push(("CODECOMMIT_CACHE", CACHE_DIR.into()));
     }
     if let Some(setup) = &plan.setup {
         env.push(("CODECOMMIT_SETUP", setup.clone()));
@@ -496,7 +496,7 @@ mod tests {
                 "CODECOMMIT_HELPER=/opt/aws/bin/aws",
                 "CODECOMMIT_CONTRACT=aws-cli-v1",
                 "CODECOMMIT_CA_FILE=/run/codecommit/ca.pem",
-                "PIP_CACHE_DIR=/cache/pip",
+                "CODECOMMIT_CACHE=/cache",
                 "CODECOMMIT_SETUP=python3 -m venv /opt/aws && /opt/aws/bin/pip install awscli",
                 "CODECOMMIT_OWNER=1000:1000",
                 "CODECOMMIT_JOBS=2",
@@ -533,7 +533,7 @@ mod tests {
         assert!(env.contains(&"CODECOMMIT_CONTRACT=/opt/contract/my-helper.toml"));
         assert!(!env.iter().any(|e| e.starts_with("CODECOMMIT_SETUP=")
             || e.starts_with("CODECOMMIT_OWNER=")
-            || e.starts_with("PIP_CACHE_DIR=")));
+            || e.starts_with("CODECOMMIT_CACHE=")));
         assert!(args.contains(&"codecommit-replay:sid".to_owned()));
     }
 
