@@ -4,12 +4,16 @@
 #   1. the base images debian:<release>-slim (docker/base/build.sh: debootstrap + docker import);
 #   2. static binaries of the workspace (glibc linked in, so they run on any release's C library),
 #      in target/static;
-#   3. codecommit-mock:<hash> and codecommit-git:<release>-<hash>, where <hash> covers the
-#      Dockerfile, everything copied into the image and the base image, then tagged
-#      codecommit-mock:local and codecommit-git:<release>, the tags the tests use.
+#   3. codecommit-mock:<hash>, codecommit-git:<release>-<hash> and, on top of each git image,
+#      codecommit-replay:<release>-<hash> (the suite for another helper's CI: Python, the
+#      scenarios, an entrypoint), where <hash> covers the Dockerfile, everything copied into the
+#      image and the base image, then tagged codecommit-mock:local, codecommit-git:<release> and
+#      codecommit-replay:<release>, the tags the tests use.
 #
 #   docker/build.sh            all releases: bullseye bookworm trixie forky sid
 #   CODECOMMIT_MATRIX_RELEASES="bookworm trixie" docker/build.sh
+#   CODECOMMIT_IMAGES=replay docker/build.sh    only these kinds (of mock git replay); the replay
+#                                               images need the git images already there
 #
 # An image whose <hash> tag exists is not built again; docker's layer cache also keeps the
 # apt-get layer when only the binaries changed.
@@ -17,6 +21,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 read -r -a releases <<<"${CODECOMMIT_MATRIX_RELEASES:-bullseye bookworm trixie forky sid}"
+read -r -a kinds <<<"${CODECOMMIT_IMAGES:-mock git replay}"
+wanted() { [[ " ${kinds[*]} " == *" $1 "* ]]; }
 # The mock's own git only runs `git http-backend`; any release does.
 mock_release=bookworm
 target=x86_64-unknown-linux-gnu
@@ -25,6 +31,9 @@ bin_dir=$static_dir/$target/release
 # Binaries copied into the git client images (the mock image takes codecommit-mock only): the
 # helper and the replay harness with its stand-ins.
 client_bins=(git-credential-codecommit codecommit-replay codecommit-standin)
+# Added by the replay images: the harness again, from the same build as the scenarios baked in
+# beside it, and the canaries, broken helpers that show the gate failing.
+replay_bins=(codecommit-replay codecommit-canary)
 
 die() {
   echo "docker/build.sh: $*" >&2
@@ -57,7 +66,7 @@ build_static() {
     --target "$target" --target-dir "$static_dir" -p git-credential-codecommit -p codecommit-mock -p codecommit-replay ||
     return 1
   local b
-  for b in codecommit-mock "${client_bins[@]}"; do
+  for b in codecommit-mock "${client_bins[@]}" "${replay_bins[@]}"; do
     # glibc's ldd says so of a static-pie; a dynamic executable lists its libraries instead.
     if ! ldd "$bin_dir/$b" 2>&1 | grep -q -E 'statically linked|not a dynamic executable'; then
       ldd "$bin_dir/$b" >&2 || true
@@ -109,30 +118,49 @@ rm -rf "$stage"
 mkdir -p "$stage"
 
 # The mock image.
-ctx=$stage/mock
-mkdir -p "$ctx/bin"
-cp docker/mock/Dockerfile docker/mock/entrypoint.sh docker/mock/healthcheck.sh "$ctx/"
-cp "$bin_dir/codecommit-mock" "$ctx/bin/"
-base_id=$(docker image inspect -f '{{.Id}}' "debian:$mock_release-slim")
-build_image codecommit-mock "$(content_hash "$ctx" "$mock_release" "$base_id")" local "$ctx" "$mock_release"
+if wanted mock; then
+  ctx=$stage/mock
+  mkdir -p "$ctx/bin"
+  cp docker/mock/Dockerfile docker/mock/entrypoint.sh docker/mock/healthcheck.sh "$ctx/"
+  cp "$bin_dir/codecommit-mock" "$ctx/bin/"
+  base_id=$(docker image inspect -f '{{.Id}}' "debian:$mock_release-slim")
+  build_image codecommit-mock "$(content_hash "$ctx" "$mock_release" "$base_id")" local "$ctx" "$mock_release"
+fi
 
-# The helper once more, dynamically linked (glibc 2.34 or later): libfaketime moves the clock of a
-# program through LD_PRELOAD, which a static binary ignores, so the replay's scenarios in which
-# time passes need this one. The debug build is the one `cargo test` uses anyway.
-timed "dynamic helper" cargo build --locked --quiet -p git-credential-codecommit
-dynamic_helper=target/static/git-credential-codecommit-dynamic
-cp target/debug/git-credential-codecommit "$dynamic_helper"
-strip "$dynamic_helper"
+if wanted git; then
+  # The helper once more, dynamically linked (glibc 2.34 or later): libfaketime moves the clock of a
+  # program through LD_PRELOAD, which a static binary ignores, so the replay's scenarios in which
+  # time passes need this one. The debug build is the one `cargo test` uses anyway.
+  timed "dynamic helper" cargo build --locked --quiet -p git-credential-codecommit
+  dynamic_helper=target/static/git-credential-codecommit-dynamic
+  cp target/debug/git-credential-codecommit "$dynamic_helper"
+  strip "$dynamic_helper"
 
-# One git client image per release.
-for release in "${releases[@]}"; do
-  ctx=$stage/git-$release
-  mkdir -p "$ctx/bin" "$ctx/lib"
-  cp docker/git/Dockerfile "$ctx/"
-  for b in "${client_bins[@]}"; do cp "$bin_dir/$b" "$ctx/bin/"; done
-  cp "$dynamic_helper" "$ctx/lib/git-credential-codecommit"
-  base_id=$(docker image inspect -f '{{.Id}}' "debian:$release-slim")
-  build_image codecommit-git "$release-$(content_hash "$ctx" "$release" "$base_id")" "$release" "$ctx" "$release"
-done
+  # One git client image per release.
+  for release in "${releases[@]}"; do
+    ctx=$stage/git-$release
+    mkdir -p "$ctx/bin" "$ctx/lib"
+    cp docker/git/Dockerfile "$ctx/"
+    for b in "${client_bins[@]}"; do cp "$bin_dir/$b" "$ctx/bin/"; done
+    cp "$dynamic_helper" "$ctx/lib/git-credential-codecommit"
+    base_id=$(docker image inspect -f '{{.Id}}' "debian:$release-slim")
+    build_image codecommit-git "$release-$(content_hash "$ctx" "$release" "$base_id")" "$release" "$ctx" "$release"
+  done
+fi
 
-echo "docker/build.sh: images ready: codecommit-mock:local$(printf ' codecommit-git:%s' "${releases[@]}")"
+# The replay images, one on top of each git client image: the suite for another helper's CI.
+if wanted replay; then
+  for release in "${releases[@]}"; do
+    ctx=$stage/replay-$release
+    mkdir -p "$ctx/bin" "$ctx/scenarios/helpers"
+    cp docker/replay/Dockerfile docker/replay/entrypoint.sh "$ctx/"
+    for b in "${replay_bins[@]}"; do cp "$bin_dir/$b" "$ctx/bin/"; done
+    cp scenarios/*.toml "$ctx/scenarios/"
+    cp scenarios/helpers/*.toml "$ctx/scenarios/helpers/"
+    git_id=$(docker image inspect -f '{{.Id}}' "codecommit-git:$release") ||
+      die "codecommit-git:$release is missing: the replay images are built on it (CODECOMMIT_IMAGES=\"git replay\")"
+    build_image codecommit-replay "$release-$(content_hash "$ctx" "$release" "$git_id")" "$release" "$ctx" "$release"
+  done
+fi
+
+echo "docker/build.sh: images ready ($(printf '%s ' "${kinds[@]}")for ${releases[*]})"

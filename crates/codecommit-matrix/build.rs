@@ -12,5 +12,6 @@ fn main() {
     println!("cargo::rerun-if-changed=src/images.rs");
     let mut needed = vec![images::mock_image()];
     needed.extend(images::releases().iter().map(|r| images::git_image(r)));
+    needed.extend(images::releases().iter().map(|r| images::replay_image(r)));
     probe_tools(&[Tool::Docker { images: needed }]);
 }

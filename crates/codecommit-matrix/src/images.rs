@@ -9,6 +9,10 @@ pub const MOCK_PORT: u16 = 8080;
 /// The client images' name; the tag is the Debian release (docker/git/Dockerfile).
 pub const GIT_IMAGE: &str = "codecommit-git";
 
+/// The replay images' name, one per release: the git client image plus Python, the scenarios and
+/// an entrypoint that replays them on an outside helper (docker/replay/Dockerfile).
+pub const REPLAY_IMAGE: &str = "codecommit-replay";
+
 /// Releases built by default; `CODECOMMIT_MATRIX_RELEASES` (space-separated) overrides, for both
 /// `docker/build.sh` and the tests.
 pub const DEFAULT_RELEASES: [&str; 5] = ["bullseye", "bookworm", "trixie", "forky", "sid"];
@@ -26,6 +30,11 @@ pub fn releases() -> Vec<String> {
 /// `codecommit-git:<release>`.
 pub fn git_image(release: &str) -> String {
     format!("{GIT_IMAGE}:{release}")
+}
+
+/// `codecommit-replay:<release>`.
+pub fn replay_image(release: &str) -> String {
+    format!("{REPLAY_IMAGE}:{release}")
 }
 
 /// `codecommit-mock:local`.

@@ -7,6 +7,8 @@
 //!   request log.
 //! - [`client`]: `codecommit-git:<release>` as a container on the mock's docker network, with a
 //!   sandboxed environment for every command.
+//! - [`gate`]: another helper replayed in `codecommit-replay:<release>` on every release, held to
+//!   its contract, the reports merged (the `codecommit-replay-images` program).
 #![forbid(unsafe_code)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,6 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub mod client;
 pub mod engine;
 pub mod exec;
+pub mod gate;
 pub mod images;
 pub mod mock;
 

@@ -38,6 +38,14 @@ pub fn reason(
             "moves the clock, and the helper under test is statically linked, which libfaketime cannot reach".into(),
         );
     }
+    // The doctor runs after every step and `tool` steps run it as a helper: when it is the
+    // static build (a container whose glibc cannot run the dynamic one), its clock stays put
+    // while git's and the helper's move, and what it signs or reports would be of the wrong time.
+    if moves_clock && crate::helper::is_static_elf(&tools.tool) {
+        return Some(
+            "moves the clock, and this project's git-credential-codecommit (the doctor, and `tool` steps) is statically linked here, which libfaketime cannot reach".into(),
+        );
+    }
     if moves_clock && let Some(why) = Platform::HOST.clock_skip(tools.faketime.is_some()) {
         return Some(why);
     }
@@ -58,4 +66,61 @@ fn real_keychain_reason(variant: &Variant<'_>) -> Option<String> {
     (installs_keychain && variant.setup.keychain.deny).then(|| {
         "real stores: the user clicks Deny at the keychain's dialog, which no job can do".into()
     })
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+    use std::path::{Path, PathBuf};
+
+    #[test]
+    fn a_static_tool_skips_the_variants_that_move_the_clock_and_only_those() {
+        let scenarios = Scenario::load_dir(&crate::default_scenarios_dir()).expect("scenarios");
+        let variants: Vec<_> = scenarios.iter().flat_map(|s| s.variants()).collect();
+        let moves = |v: &Variant<'_>| v.steps.iter().any(|s| s.advance.is_some());
+        assert!(variants.iter().any(moves) && !variants.iter().all(moves));
+        let git = Git {
+            path: PathBuf::from("/usr/bin/git"),
+            version: crate::version::GitVersion::parse("git version 2.47.3").expect("a version"),
+            describe: "git version 2.47.3".into(),
+            exec_path: None,
+        };
+        // A script: not a static executable, so libfaketime reaches the helper under test.
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+        let helper = HelperUnderTest {
+            name: "helper".into(),
+            program: script.clone(),
+            native_shape: false,
+            static_executable: false,
+        };
+        let tools = |tool: &Path| Tools {
+            standin: script.clone(),
+            tool: tool.to_path_buf(),
+            faketime: Some(script.clone()),
+            stores: Default::default(),
+        };
+        // Debian links ldconfig statically, and the shell dynamically.
+        let (static_tool, dynamic_tool) = (
+            tools(Path::new("/sbin/ldconfig")),
+            tools(Path::new("/bin/sh")),
+        );
+        for v in &variants {
+            let with_static = reason(v, &git, &helper, &static_tool);
+            assert_eq!(
+                with_static
+                    .as_deref()
+                    .is_some_and(|r| r.contains("git-credential-codecommit (the doctor")),
+                moves(v),
+                "{}: {with_static:?}",
+                v.name()
+            );
+            assert_eq!(
+                reason(v, &git, &helper, &dynamic_tool),
+                None,
+                "{}",
+                v.name()
+            );
+        }
+    }
 }

@@ -10,6 +10,7 @@
 //! `codecommit_testkit::env::ChildEnv`.
 
 mod client;
+mod gate;
 mod mock;
 mod replay;
 mod support;

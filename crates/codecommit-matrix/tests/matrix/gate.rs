@@ -1,0 +1,231 @@
+//! Another helper gated on the suite in the replay images (`codecommit-replay:<release>`), as a
+//! helper project's CI does it (`codecommit_matrix::gate`, the `codecommit-replay-images`
+//! program): the real AWS CLI, installed in the container by the setup command, passes its
+//! contract and every scenario on the oldest and the newest release; a canary (this workspace's helper broken in one
+//! way) fails, and the reports name the promise it broke.
+
+use std::path::{Path, PathBuf};
+
+use codecommit_matrix::engine::require_docker;
+use codecommit_matrix::gate::{self, Contract, Helper, Plan};
+use codecommit_matrix::images::{releases, replay_image};
+use codecommit_replay::canary::CANARIES;
+use codecommit_replay::result::Outcome;
+
+/// The AWS CLI the contract `aws-cli-v1` was measured with, where the release's Python can run
+/// it: awscli 1.44.88 and later need Python 3.10, and bullseye has 3.9, so there the last release
+/// for 3.9 (pip reads the markers).
+const AWS_CLI: [(&str, &str); 2] = [
+    ("1.46.3", "python_version >= '3.10'"),
+    ("1.44.87", "python_version < '3.10'"),
+];
+
+/// `pip install` arguments for [`AWS_CLI`], quoted for the shell.
+fn aws_cli_requirements() -> String {
+    AWS_CLI
+        .iter()
+        .map(|(version, marker)| format!("\"awscli=={version}; {marker}\""))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A fresh report directory for `test`, kept after the run (CI uploads `target/tmp`).
+fn out_dir(test: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("replay-images")
+        .join(test);
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn plan(
+    helper: Helper,
+    contract: &str,
+    setup: Option<&str>,
+    releases: Vec<String>,
+    test: &str,
+) -> Plan {
+    Plan {
+        helper,
+        contract: Contract::Name(contract.into()),
+        setup: setup.map(str::to_owned),
+        helper_dir: None,
+        releases,
+        out: out_dir(test),
+        // Behind a proxy that re-signs TLS, pip needs the machine's CA bundle.
+        ca_file: std::env::var_os("SSL_CERT_FILE")
+            .map(PathBuf::from)
+            .filter(|p| p.is_file()),
+        // pip's downloads, shared by the releases and kept across runs.
+        cache: Some(Path::new(env!("CARGO_TARGET_TMPDIR")).join("replay-images-cache")),
+        jobs: 2,
+        scenarios: Vec::new(),
+    }
+}
+
+fn require_replay_images(releases: &[String]) {
+    let images: Vec<String> = releases.iter().map(|r| replay_image(r)).collect();
+    let refs: Vec<&str> = images.iter().map(String::as_str).collect();
+    require_docker(&refs);
+}
+
+#[test]
+#[cfg_attr(
+    missing_docker,
+    ignore = "needs a Docker engine with the images of docker/build.sh (CODECOMMIT_TEST_DOCKER=1 makes it mandatory)"
+)]
+fn the_aws_cli_installed_in_the_oldest_and_newest_replay_images_passes_its_contract() {
+    // The oldest release (git 2.30, Python 3.9: the other pin) and the newest (the newest git):
+    // each release costs a minute or two of pip and Python start-ups in .ci/run, and the images
+    // in between are the same harness with a git in that range, which the matrix's own replay
+    // covers with this workspace's helper. `codecommit-replay-images` runs every release.
+    let all = releases();
+    let mut releases = vec![all[0].clone()];
+    releases.extend(all.last().filter(|r| **r != all[0]).cloned());
+    require_replay_images(&releases);
+    let plan = plan(
+        Helper::Command("/opt/aws/bin/aws".into()),
+        "aws-cli-v1",
+        Some(&format!(
+            "python3 -m venv /opt/aws && /opt/aws/bin/pip install --quiet --disable-pip-version-check {}",
+            aws_cli_requirements()
+        )),
+        releases.clone(),
+        "aws-cli",
+    )
+    .resolve()
+    .expect("the plan");
+    let outcomes = gate::run(&plan, &codecommit_replay::default_scenarios_dir(), |run| {
+        eprintln!(
+            "{}: exit {} after {:.0} s",
+            run.release, run.code, run.seconds
+        )
+    })
+    .expect("the replay images ran");
+    eprint!("{}", outcomes.summary());
+    assert_eq!(
+        (outcomes.exit_code(), outcomes.failures()),
+        (0, Vec::<String>::new()),
+        "the AWS CLI does not pass its contract in the replay images; reports in {}",
+        plan.out.display()
+    );
+    assert_eq!(outcomes.runs.len(), releases.len());
+    for run in &outcomes.runs {
+        let report = run.report.as_ref().expect("a report per release");
+        // The helper really is the AWS CLI the setup installed, held to its contract.
+        assert!(
+            AWS_CLI
+                .iter()
+                .any(|(version, _)| report.helper.starts_with(&format!("aws-cli/{version} "))),
+            "{}: {}",
+            run.release,
+            report.helper
+        );
+        assert_eq!(report.contract.as_deref(), Some("aws-cli-v1"));
+        assert!(!report.contract_rows.is_empty() && !report.results.is_empty());
+        assert!(
+            report.results.iter().any(|r| r.outcome == Outcome::Pass),
+            "{}: nothing passed",
+            run.release
+        );
+        // What the AWS CLI is known for: the guide's unscoped section hands it the look-alike
+        // host's request, and it answers (a finding, allowed by its contract).
+        assert!(
+            report
+                .findings()
+                .iter()
+                .any(|f| f.scenario == "unscoped-helper-foreign-hosts"),
+            "{}: no finding recorded for the AWS CLI's answers to foreign hosts",
+            run.release
+        );
+        for ext in ["json", "md", "xml"] {
+            assert!(plan.out.join(format!("{}.{ext}", run.release)).is_file());
+        }
+    }
+    let markdown = std::fs::read_to_string(plan.out.join("replay.md")).expect("replay.md");
+    assert!(
+        markdown.contains("held to the contract `aws-cli-v1`"),
+        "{markdown}"
+    );
+    let junit = std::fs::read_to_string(plan.out.join("replay.xml")).expect("replay.xml");
+    assert!(junit.contains("<testsuite name=\"contract\"") && !junit.contains("<failure"));
+}
+
+#[test]
+#[cfg_attr(
+    missing_docker,
+    ignore = "needs a Docker engine with the images of docker/build.sh (CODECOMMIT_TEST_DOCKER=1 makes it mandatory)"
+)]
+fn a_broken_helper_fails_and_the_reports_name_the_promise_it_broke() {
+    // The newest release: its glibc runs the dynamically linked helper, whose clock libfaketime
+    // moves, so every scenario runs.
+    let release = releases().last().expect("a release").clone();
+    require_replay_images(std::slice::from_ref(&release));
+    let canary = CANARIES
+        .iter()
+        .find(|c| c.name == "any-host")
+        .expect("the any-host canary");
+    let plan = plan(
+        Helper::Command(format!(
+            "codecommit-canary {} /usr/local/lib/codecommit/git-credential-codecommit",
+            canary.name
+        )),
+        "git-credential-codecommit",
+        None,
+        vec![release.clone()],
+        "broken",
+    )
+    .resolve()
+    .expect("the plan");
+    let outcomes = gate::run(&plan, &codecommit_replay::default_scenarios_dir(), |_| {})
+        .expect("the replay image ran");
+    eprint!("{}", outcomes.summary());
+    assert_eq!(
+        outcomes.exit_code(),
+        1,
+        "a broken helper must fail the gate, not break it: {:?}",
+        outcomes.failures()
+    );
+    let merged = outcomes.merged.as_ref().expect("a merged report");
+    // Exactly the rows the canary table names fail, each with the reason.
+    let failed: Vec<&str> = merged
+        .contract_rows
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Fail(_)))
+        .map(|r| r.promise.as_str())
+        .collect();
+    assert_eq!(failed, canary.rows, "{:#?}", merged.contract_rows);
+    let failures = outcomes.failures();
+    for row in canary.rows {
+        assert!(
+            failures
+                .iter()
+                .any(|l| l.starts_with(&format!("contract row `{row}`: "))
+                    && l.contains("promised it refuses")),
+            "{row} missing from {failures:#?}"
+        );
+    }
+    for scenario in canary.scenarios {
+        assert!(
+            merged
+                .results
+                .iter()
+                .any(|r| r.scenario == *scenario && matches!(r.outcome, Outcome::Fail(_))),
+            "{scenario} did not fail"
+        );
+    }
+    // The reports a CI keeps say the same: the Markdown row and the JUnit failure.
+    let markdown = std::fs::read_to_string(plan.out.join("replay.md")).expect("replay.md");
+    assert!(
+        markdown
+            .lines()
+            .any(|l| l.starts_with("| `hosts.look_alike` | refuses ") && l.contains("FAIL: ")),
+        "{markdown}"
+    );
+    let junit = std::fs::read_to_string(plan.out.join("replay.xml")).expect("replay.xml");
+    assert!(
+        junit.contains("<testcase classname=\"contract\" name=\"hosts.look_alike\"")
+            && junit.contains("<failure"),
+        "{junit}"
+    );
+}
