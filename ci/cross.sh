@@ -61,7 +61,7 @@ windows_plan() {
     echo "run --skip binary::tests::builds_another_packages_binary_beside_the_test" \
       "| it builds a binary with cargo, which a test run directly under Wine does not have (CARGO unset)" ;;
   # Its unit tests: release names, git versions, the containers' environment.
-  codecommit-matrix/codecommit_matrix)
+  codecommit-matrix/codecommit_matrix | codecommit-matrix/codecommit-replay-images)
     echo "run" ;;
   codecommit-matrix/matrix)
     echo "skip it drives Linux containers through a Docker engine" ;;
