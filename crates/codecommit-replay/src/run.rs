@@ -176,15 +176,7 @@ impl Drop for Session<'_> {
         let mut exit = Command::new(self.sandbox.git());
         exit.args(["credential-cache", "exit"])
             .current_dir(self.sandbox.work());
-        self.sandbox
-            .env(
-                &mock.proxy_url(),
-                mock.ca_file(),
-                0,
-                self.run.tools,
-                self.run.git.version,
-            )
-            .apply(&mut exit);
+        self.apply_git_env(&mock, 0, &mut exit);
         let _ = exec::run(exit, None, Duration::from_secs(10));
         mock.shutdown();
     }
@@ -195,6 +187,26 @@ impl Session<'_> {
         self.mock
             .as_ref()
             .unwrap_or_else(|| unreachable!("the mock lives as long as the session"))
+    }
+
+    /// Gives `command` the environment git gets in this sandbox (the mock's proxy and CA, the
+    /// clock `clock_offset` seconds on): one place for git, the tool, real stores and the
+    /// credential-cache daemon's `exit`.
+    fn apply_git_env(
+        &self,
+        mock: &codecommit_mock::MockHandle,
+        clock_offset: u64,
+        command: &mut Command,
+    ) {
+        self.sandbox
+            .env(
+                &mock.proxy_url(),
+                mock.ca_file(),
+                clock_offset,
+                self.run.tools,
+                self.run.git.version,
+            )
+            .apply(command);
     }
 
     /// The step's action (time passes, the user forgets a stored item or edits a file), then
@@ -285,16 +297,7 @@ impl Session<'_> {
     fn run_store(&self, real: &RealStore, op: &str, input: &str) -> Result<exec::Finished, String> {
         let mut command = Command::new(&real.program);
         command.arg(op).current_dir(self.sandbox.work());
-        let mock = self.mock();
-        self.sandbox
-            .env(
-                &mock.proxy_url(),
-                mock.ca_file(),
-                0,
-                self.run.tools,
-                self.run.git.version,
-            )
-            .apply(&mut command);
+        self.apply_git_env(self.mock(), 0, &mut command);
         exec::run(command, Some(format!("{input}\n").as_bytes()), STEP_TIMEOUT)
             .map_err(|e| format!("{} {op}: {e}", real.name))
     }
@@ -302,16 +305,7 @@ impl Session<'_> {
     /// Runs `command` with the environment git gets in this sandbox at this moment (the mock's
     /// proxy and CA, the clock's offset) and the step's own variables.
     fn run_in_sandbox(&self, mut command: Command, step: &Step) -> Result<exec::Finished, String> {
-        let mock = self.mock();
-        self.sandbox
-            .env(
-                &mock.proxy_url(),
-                mock.ca_file(),
-                self.offset,
-                self.run.tools,
-                self.run.git.version,
-            )
-            .apply(&mut command);
+        self.apply_git_env(self.mock(), self.offset, &mut command);
         let extra = self.sandbox.placeholders();
         for (k, v) in &step.env {
             command.env(k, world::expand(v, &extra)?);
