@@ -114,6 +114,15 @@ fn file_name(path: &Path) -> Result<String, GateError> {
         .ok_or_else(|| GateError::Usage(format!("{} has no file name", path.display())))
 }
 
+/// Where a file of this machine is mounted in the container: `dir/<its name>` (`unnamed` for a
+/// path without one, which [`Plan::resolve`] refuses anyway).
+fn inside(dir: &str, path: &Path, unnamed: &str) -> String {
+    let name = path
+        .file_name()
+        .map_or_else(|| unnamed.into(), |n| n.to_string_lossy().into_owned());
+    format!("{dir}/{name}")
+}
+
 /// The `docker run` arguments for one release (without the leading `docker`). Paths on this
 /// machine must already be absolute ([`Plan::resolve`]).
 pub fn docker_args(plan: &Plan, release: &str, owner: Option<(u32, u32)>) -> Vec<String> {
@@ -135,11 +144,7 @@ pub fn docker_args(plan: &Plan, release: &str, owner: Option<(u32, u32)>) -> Vec
     let mut env: Vec<(&str, String)> = vec![("CODECOMMIT_OUT", OUT_DIR.into())];
     match &plan.helper {
         Helper::File(path) => {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "helper".into());
-            let inside = format!("{HELPER_FILE_DIR}/{name}");
+            let inside = inside(HELPER_FILE_DIR, path, "helper");
             mount(path, &inside, true);
             env.push(("CODECOMMIT_HELPER", inside));
         }
@@ -148,11 +153,7 @@ pub fn docker_args(plan: &Plan, release: &str, owner: Option<(u32, u32)>) -> Vec
     match &plan.contract {
         Contract::Name(name) => env.push(("CODECOMMIT_CONTRACT", name.clone())),
         Contract::File(path) => {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "contract.toml".into());
-            let inside = format!("{CONTRACT_DIR}/{name}");
+            let inside = inside(CONTRACT_DIR, path, "contract.toml");
             mount(path, &inside, true);
             env.push(("CODECOMMIT_CONTRACT", inside));
         }
