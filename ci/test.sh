@@ -15,6 +15,15 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
+# The faketime wrapper keeps a semaphore and a shared-memory file per process in /dev/shm and
+# leaves them behind when the wrapper itself is killed (a timeout); once a later process gets the same
+# PID, the wrapper fails with "sem_open: File exists". Those of processes that are gone are removed.
+for entry in /dev/shm/faketime_shm_* /dev/shm/sem.faketime_sem_*; do
+  [ -e "$entry" ] || continue
+  pid=${entry##*_}
+  [ -d "/proc/$pid" ] || rm -f -- "$entry"
+done
+
 venv=target/ci/venv
 if [ ! -x "$venv/bin/aws" ] || [ ! -x "$venv/bin/git-remote-codecommit" ]; then
   python3 -m venv "$venv"
