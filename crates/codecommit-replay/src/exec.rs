@@ -46,6 +46,22 @@ fn drain(pipe: Option<impl Read + Send + 'static>) -> JoinHandle<Vec<u8>> {
     })
 }
 
+/// Starts `command`, again while the program is busy being written: a script written just now
+/// (a canary, a stand-in) can still be open for writing in a child that another thread forked
+/// before its `exec` closed the descriptor, and Linux refuses to run it (ETXTBSY) until then.
+fn spawn(command: &mut Command) -> std::io::Result<std::process::Child> {
+    let mut tries = 0;
+    loop {
+        match command.spawn() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && tries < 50 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Runs `command` with `stdin` as its input (none: `/dev/null`) and waits at most `timeout`.
 pub fn run(
     mut command: Command,
@@ -61,7 +77,7 @@ pub fn run(
         })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = command.spawn().map_err(|e| ExecError::Start {
+    let mut child = spawn(&mut command).map_err(|e| ExecError::Start {
         program: program.clone(),
         reason: e.to_string(),
     })?;
