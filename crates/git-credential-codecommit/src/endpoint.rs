@@ -157,7 +157,7 @@ impl fmt::Display for Endpoint {
 /// A region name such as `us-east-2`, `us-gov-west-1`, `cn-north-1`: lowercase letters and
 /// digits in dash-separated parts, ending in a number. Region lists are not hard-coded, so a new
 /// region works the day it opens (git-remote-codecommit's bundled list is a common complaint).
-fn is_region(label: &str) -> bool {
+pub fn is_region(label: &str) -> bool {
     let parts: Vec<&str> = label.split('-').collect();
     parts.len() >= 3
         && parts.iter().all(|p| {

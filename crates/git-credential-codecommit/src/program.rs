@@ -139,6 +139,27 @@ impl std::fmt::Debug for Context<'_> {
     }
 }
 
+/// Logs go to stderr (stdout belongs to git), only when asked for: by `debug_flag` or [`LOG_ENV`].
+/// A bare level such as `debug` applies to this crate alone; the AWS SDK's own logs need a
+/// directive such as `aws_config=debug`. Both binaries log this way.
+pub fn init_log(debug_flag: bool) {
+    let env_value = std::env::var(LOG_ENV).ok();
+    let directive = match env_value.as_deref() {
+        Some(v) if !v.is_empty() && v.contains('=') => v.to_owned(),
+        Some(v) if !v.is_empty() => format!("git_credential_codecommit={v}"),
+        _ if debug_flag => "git_credential_codecommit=debug".to_owned(),
+        _ => return,
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&directive)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("git_credential_codecommit=debug"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .without_time()
+        .init();
+}
+
 /// Runs the helper; returns the process exit code.
 pub fn run(
     args: impl IntoIterator<Item = impl Into<OsString> + Clone>,

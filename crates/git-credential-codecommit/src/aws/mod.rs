@@ -38,6 +38,19 @@ pub trait AwsSource {
 
     /// The configured region (environment, then profile), for hosts that do not name one.
     fn region(&self, profile: Option<&str>) -> Result<Option<String>, AwsError>;
+
+    /// What the shared files say about profiles, for `git-remote-codecommit`, whose URL names a
+    /// profile that must exist and whose host follows the FIPS setting.
+    fn profile_settings(&self, profile: Option<&str>) -> Result<ProfileSettings, AwsError>;
+}
+
+/// The shared files' profiles, and the FIPS setting of one of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileSettings {
+    /// Every profile named in the config and credentials files, sorted.
+    pub profiles: Vec<String>,
+    /// `AWS_USE_FIPS_ENDPOINT`, else the profile's `use_fips_endpoint` (`true`, any case).
+    pub use_fips: bool,
 }
 
 /// Why no credentials could be had. The messages name what to fix.
@@ -127,6 +140,55 @@ impl AwsSource for SdkSource {
                 .await
                 .map(|r| r.to_string())
         })
+    }
+
+    fn profile_settings(&self, profile: Option<&str>) -> Result<ProfileSettings, AwsError> {
+        #[allow(deprecated)] // the SDK's own name for the default file locations
+        let files = aws_config::profile::profile_file::ProfileFiles::default();
+        let env = aws_types::os_shim_internal::Env::real();
+        let set = self.block_on(aws_config::profile::load(
+            &aws_types::os_shim_internal::Fs::real(),
+            &env,
+            &files,
+            profile.map(|p| std::borrow::Cow::Owned(p.to_owned())),
+        ))?;
+        let set = match set {
+            Ok(set) => set,
+            // A file that is not there holds no profile; one that cannot be parsed is an error.
+            Err(error) => {
+                return Err(AwsError::Provider {
+                    profile: String::new(),
+                    detail: error_chain(&error),
+                });
+            }
+        };
+        let mut profiles: Vec<String> = set.profiles().map(str::to_owned).collect();
+        profiles.sort();
+        let from_env = env
+            .get("AWS_USE_FIPS_ENDPOINT")
+            .ok()
+            .and_then(|v| parse_bool(&v));
+        let from_profile = || {
+            set.get_profile(set.selected_profile())
+                .and_then(|p| p.get("use_fips_endpoint"))
+                .and_then(parse_bool)
+        };
+        Ok(ProfileSettings {
+            profiles,
+            use_fips: from_env.or_else(from_profile).unwrap_or(false),
+        })
+    }
+}
+
+/// `AWS_USE_FIPS_ENDPOINT` as the SDKs read it: `true` or `false` in any case; anything else is
+/// not a setting.
+fn parse_bool(value: &str) -> Option<bool> {
+    if value.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if value.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
     }
 }
 

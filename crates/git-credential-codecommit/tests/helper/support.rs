@@ -1,5 +1,5 @@
 //! Fixed credentials and a fixed clock for in-process runs.
-use git_credential_codecommit::aws::{AwsCredentials, AwsError, AwsSource};
+use git_credential_codecommit::aws::{AwsCredentials, AwsError, AwsSource, ProfileSettings};
 use git_credential_codecommit::program::{self, Context};
 use git_credential_codecommit::secret::Secret;
 use std::cell::RefCell;
@@ -19,6 +19,7 @@ pub fn at(unix: u64) -> SystemTime {
 pub struct StaticSource {
     pub credentials: AwsCredentials,
     pub configured_region: Option<String>,
+    pub settings: ProfileSettings,
     pub asked: RefCell<Vec<String>>,
 }
 
@@ -32,6 +33,7 @@ impl StaticSource {
                 expiry: None,
             },
             configured_region: None,
+            settings: ProfileSettings::default(),
             asked: RefCell::new(Vec::new()),
         }
     }
@@ -58,6 +60,13 @@ impl AwsSource for StaticSource {
             .borrow_mut()
             .push(format!("region profile={profile:?}"));
         Ok(self.configured_region.clone())
+    }
+
+    fn profile_settings(&self, profile: Option<&str>) -> Result<ProfileSettings, AwsError> {
+        self.asked
+            .borrow_mut()
+            .push(format!("profile_settings profile={profile:?}"));
+        Ok(self.settings.clone())
     }
 }
 
