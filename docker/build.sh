@@ -29,8 +29,9 @@ target=x86_64-unknown-linux-gnu
 static_dir=target/static
 bin_dir=$static_dir/$target/release
 # Binaries copied into the git client images (the mock image takes codecommit-mock only): the
-# helper and the replay harness with its stand-ins.
-client_bins=(git-credential-codecommit codecommit-replay codecommit-standin)
+# helper, its remote helper for codecommit:// URLs (one build, two binaries) and the replay harness
+# with its stand-ins.
+client_bins=(git-credential-codecommit git-remote-codecommit codecommit-replay codecommit-standin)
 # Added by the replay images: the harness again, from the same build as the scenarios baked in
 # beside it, and the canaries, broken helpers that show the gate failing.
 replay_bins=(codecommit-replay codecommit-canary)
@@ -135,6 +136,10 @@ if wanted git; then
   dynamic_helper=target/static/git-credential-codecommit-dynamic
   cp target/debug/git-credential-codecommit "$dynamic_helper"
   strip "$dynamic_helper"
+  # The replay takes the remote helper from beside the tool: the dynamic one beside the dynamic one.
+  dynamic_remote=target/static/git-remote-codecommit-dynamic
+  cp target/debug/git-remote-codecommit "$dynamic_remote"
+  strip "$dynamic_remote"
 
   # One git client image per release.
   for release in "${releases[@]}"; do
@@ -143,6 +148,7 @@ if wanted git; then
     cp docker/git/Dockerfile "$ctx/"
     for b in "${client_bins[@]}"; do cp "$bin_dir/$b" "$ctx/bin/"; done
     cp "$dynamic_helper" "$ctx/lib/git-credential-codecommit"
+    cp "$dynamic_remote" "$ctx/lib/git-remote-codecommit"
     base_id=$(docker image inspect -f '{{.Id}}' "debian:$release-slim")
     build_image codecommit-git "$release-$(content_hash "$ctx" "$release" "$base_id")" "$release" "$ctx" "$release"
   done
@@ -152,11 +158,12 @@ fi
 if wanted replay; then
   for release in "${releases[@]}"; do
     ctx=$stage/replay-$release
-    mkdir -p "$ctx/bin" "$ctx/scenarios/helpers"
+    mkdir -p "$ctx/bin" "$ctx/scenarios/helpers" "$ctx/scenarios/remotes"
     cp docker/replay/Dockerfile docker/replay/entrypoint.sh "$ctx/"
     for b in "${replay_bins[@]}"; do cp "$bin_dir/$b" "$ctx/bin/"; done
     cp scenarios/*.toml "$ctx/scenarios/"
     cp scenarios/helpers/*.toml "$ctx/scenarios/helpers/"
+    cp scenarios/remotes/*.toml "$ctx/scenarios/remotes/"
     git_id=$(docker image inspect -f '{{.Id}}' "codecommit-git:$release") ||
       die "codecommit-git:$release is missing: the replay images are built on it (CODECOMMIT_IMAGES=\"git replay\")"
     build_image codecommit-replay "$release-$(content_hash "$ctx" "$release" "$git_id")" "$release" "$ctx" "$release"

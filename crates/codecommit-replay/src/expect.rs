@@ -4,6 +4,7 @@
 //! matches it ([`compare`]).
 
 use crate::contract::{Contract, HostAnswer};
+use crate::remote::{ProfileAt, RemoteContract};
 use crate::result::StepResult;
 use crate::version::{GitVersion, VersionReq};
 use crate::vocabulary::DoctorFinding;
@@ -71,6 +72,32 @@ pub struct When {
     /// What the helper under test promises (`helper = { expiry = true }`).
     #[serde(default)]
     pub helper: Option<HelperWhen>,
+    /// What the remote helper under test promises (`remote = { profile_at = "last" }`).
+    #[serde(default)]
+    pub remote: Option<RemoteWhen>,
+}
+
+/// Promises of the remote helper's contract (`scenarios/remotes/`) an expectation depends on.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RemoteWhen {
+    #[serde(default)]
+    pub profile_at: Option<ProfileAt>,
+}
+
+impl RemoteWhen {
+    fn holds(&self, c: &RemoteContract) -> bool {
+        self.profile_at.is_none_or(|v| v == c.profile_at)
+    }
+}
+
+impl fmt::Display for RemoteWhen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.profile_at {
+            Some(at) => write!(f, "remote splits PROFILE@ at the {at} @"),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Promises an expectation depends on; each one given must be the contract's.
@@ -138,13 +165,14 @@ impl fmt::Display for HelperWhen {
 }
 
 impl When {
-    pub fn holds(&self, git: &GitVersion, contract: &Contract) -> bool {
+    pub fn holds(&self, git: &GitVersion, contract: &Contract, remote: &RemoteContract) -> bool {
         self.git.as_ref().is_none_or(|req| req.matches(git))
             && self.helper.as_ref().is_none_or(|h| h.holds(contract))
+            && self.remote.as_ref().is_none_or(|r| r.holds(remote))
     }
 
     pub fn is_default(&self) -> bool {
-        self.git.is_none() && self.helper.is_none()
+        self.git.is_none() && self.helper.is_none() && self.remote.is_none()
     }
 }
 
@@ -154,14 +182,15 @@ pub fn choose<'a>(
     expects: &'a [Expect],
     git: &GitVersion,
     contract: &Contract,
+    remote: &RemoteContract,
 ) -> Result<&'a Expect, String> {
     expects
         .iter()
-        .find(|e| e.when.holds(git, contract))
+        .find(|e| e.when.holds(git, contract, remote))
         .ok_or_else(|| {
             format!(
-                "no expectation applies to git {git} with the contract '{}' (add one without `when`, or one whose `when` holds)",
-                contract.name
+                "no expectation applies to git {git} with the contract '{}' and the remote contract '{}' (add one without `when`, or one whose `when` holds)",
+                contract.name, remote.name
             )
         })
 }
@@ -177,6 +206,9 @@ pub fn describe(expect: &Expect) -> Option<String> {
     }
     if let Some(h) = &expect.when.helper {
         parts.push(h.to_string());
+    }
+    if let Some(r) = &expect.when.remote {
+        parts.push(r.to_string());
     }
     let mut text = parts.join(", ");
     if let Some(because) = &expect.because {
@@ -394,6 +426,34 @@ mod tests {
         toml::from_str(toml_text).unwrap_or_else(|e| panic!("{e}"))
     }
 
+    fn remote() -> RemoteContract {
+        RemoteContract::load(crate::remote::DEFAULT, &crate::default_scenarios_dir())
+            .expect("the workspace's remote contract")
+    }
+
+    #[test]
+    fn remote_promises_choose_the_expectation() {
+        let expects: Vec<Expect> = toml::from_str::<BTreeMap<String, Vec<Expect>>>(
+            "e = [{ when = { remote = { profile_at = \"first\" } }, exit = 128 }, { when = { remote = { profile_at = \"last\" } }, exit = 0 }]",
+        )
+        .expect("parses")
+        .remove("e")
+        .expect("e");
+        let ours = remote();
+        let python = RemoteContract {
+            profile_at: ProfileAt::First,
+            ..ours.clone()
+        };
+        let chosen = choose(&expects, &v("2.47.3"), &contract(true), &ours).expect("one applies");
+        assert_eq!(chosen.exit, 0);
+        let chosen = choose(&expects, &v("2.47.3"), &contract(true), &python).expect("one applies");
+        assert_eq!(chosen.exit, 128);
+        assert_eq!(
+            describe(chosen).as_deref(),
+            Some("remote splits PROFILE@ at the first @")
+        );
+    }
+
     fn contract(expiry: bool) -> Contract {
         let mut c = Contract::workspace();
         c.expiry = expiry;
@@ -420,12 +480,15 @@ mod tests {
             expect("when = { git = \">=2.40\", helper = { expiry = true } }\nexit = 0"),
             expect("exit = 128\nhelpers = []"),
         ];
-        let chosen = choose(&expects, &v("2.47.3"), &contract(true)).expect("one applies");
+        let chosen =
+            choose(&expects, &v("2.47.3"), &contract(true), &remote()).expect("one applies");
         assert_eq!(chosen.exit, 0);
-        let chosen = choose(&expects, &v("2.39.5"), &contract(true)).expect("one applies");
+        let chosen =
+            choose(&expects, &v("2.39.5"), &contract(true), &remote()).expect("one applies");
         assert_eq!(chosen.exit, 128);
         // Keyed on the contract, not on a probe: the same git, a contract without expiry.
-        let chosen = choose(&expects, &v("2.47.3"), &contract(false)).expect("one applies");
+        let chosen =
+            choose(&expects, &v("2.47.3"), &contract(false), &remote()).expect("one applies");
         assert_eq!(chosen.exit, 128);
     }
 
@@ -478,11 +541,11 @@ mod tests {
         ];
         let mut answers = Contract::workspace();
         answers.authtype = true;
-        let chosen = choose(&expects, &v("2.47.3"), &answers).expect("one applies");
+        let chosen = choose(&expects, &v("2.47.3"), &answers, &remote()).expect("one applies");
         assert_eq!(chosen.exit, 0);
         let mut silent = answers.clone();
         silent.authtype = false;
-        let chosen = choose(&expects, &v("2.47.3"), &silent).expect("one applies");
+        let chosen = choose(&expects, &v("2.47.3"), &silent, &remote()).expect("one applies");
         assert_eq!(chosen.exit, 128);
     }
 
@@ -492,7 +555,7 @@ mod tests {
             expect("when = { git = \">=2.40\" }\nexit = 0"),
             expect("when = { git = \"<2.30\" }\nexit = 128\nhelpers = []"),
         ];
-        let e = choose(&expects, &v("2.39.5"), &contract(true)).expect_err("none holds");
+        let e = choose(&expects, &v("2.39.5"), &contract(true), &remote()).expect_err("none holds");
         assert!(e.contains("no expectation applies to git 2.39.5"), "{e}");
     }
 
@@ -613,9 +676,13 @@ mod tests {
         ] {
             let e = expect(&format!("when = {{ helper = {{ {when} }} }}\nexit = 0"));
             let v = v("2.47.3");
-            assert_eq!(e.when.holds(&v, &workspace), workspace_holds, "{when}");
             assert_eq!(
-                e.when.holds(&v, &aws_cli),
+                e.when.holds(&v, &workspace, &remote()),
+                workspace_holds,
+                "{when}"
+            );
+            assert_eq!(
+                e.when.holds(&v, &aws_cli, &remote()),
                 aws_cli_holds,
                 "{when} (aws-cli-v1)"
             );

@@ -9,7 +9,8 @@
 //! - [`scenario`]: the file format; [`world`]: identities, repositories and placeholders;
 //! - [`sandbox`]: isolated HOME, configuration, PATH and environment;
 //! - [`standin`]: the keychain and Git Credential Manager stand-ins, askpass, the recorder;
-//! - [`helper`]: the helper under test; [`gits`]: every git on the machine;
+//! - [`helper`]: the helper under test; [`remote`]: the remote helper under test (`codecommit://`);
+//!   [`gits`]: every git on the machine;
 //! - [`run`]: one variant with one git; [`replay`]: all of them; [`report`]: the results.
 #![forbid(unsafe_code)]
 
@@ -21,6 +22,7 @@ pub mod expect;
 pub mod gits;
 pub mod helper;
 pub mod platform;
+pub mod remote;
 pub mod replay;
 pub mod report;
 pub mod result;

@@ -1,6 +1,7 @@
 use clap::{Parser, Subcommand};
 use codecommit_replay::contract::{self, Contract};
 use codecommit_replay::helper::{HELPER_ENV, HelperUnderTest, workspace_binary};
+use codecommit_replay::remote::{self, RemoteContract, RemoteUnderTest};
 use codecommit_replay::report::{self, Format};
 use codecommit_replay::sandbox::{Stores, Tools, find_faketime};
 use codecommit_replay::scenario::Scenario;
@@ -87,6 +88,14 @@ struct ReplayArgs {
     /// git-credential-codecommit when no --helper is given; also CODECOMMIT_REPLAY_CONTRACT)
     #[arg(long, value_name = "NAME|FILE")]
     contract: Option<String>,
+    /// The remote helper under test, installed as git-remote-codecommit for `codecommit://`
+    /// URLs (default: this workspace's, beside --tool); needs --remote-contract
+    #[arg(long, value_name = "PROGRAM", requires = "remote_contract")]
+    remote: Option<PathBuf>,
+    /// The contract the remote helper is held to: a name in scenarios/remotes/ or a file
+    /// (default: git-remote-codecommit)
+    #[arg(long, value_name = "NAME|FILE")]
+    remote_contract: Option<String>,
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
     /// Write the report here instead of stdout
@@ -249,14 +258,29 @@ fn replay_command(args: ReplayArgs) -> Result<bool, String> {
         None => workspace_binary("git-credential-codecommit", "git-credential-codecommit")?,
     };
     let helper = HelperUnderTest::new(&helper_path, false)?;
+    let tool = match &args.tool {
+        Some(tool) => tool.clone(),
+        None => workspace_binary("git-credential-codecommit", "git-credential-codecommit")?,
+    };
+    let remote_contract = RemoteContract::load(
+        args.remote_contract.as_deref().unwrap_or(remote::DEFAULT),
+        &dir,
+    )?;
+    let remote = match (&args.remote, &args.tool) {
+        (Some(program), _) => RemoteUnderTest::new(program, remote_contract)?,
+        // One build, two binaries: the remote helper is the one beside the tool.
+        (None, Some(tool)) => RemoteUnderTest::beside(tool, remote_contract)?,
+        (None, None) => RemoteUnderTest::new(
+            &workspace_binary("git-credential-codecommit", remote::PROGRAM)?,
+            remote_contract,
+        )?,
+    };
     let tools = Tools {
         standin: workspace_binary("codecommit-replay", "codecommit-standin")?,
-        tool: match &args.tool {
-            Some(tool) => tool.clone(),
-            None => workspace_binary("git-credential-codecommit", "git-credential-codecommit")?,
-        },
+        tool,
         faketime: find_faketime(),
         stores: Stores::real(args.real_stores.iter().copied()),
+        remote,
     };
     if !args.quiet {
         eprintln!(
@@ -271,6 +295,11 @@ fn replay_command(args: ReplayArgs) -> Result<bool, String> {
                 Some(c) => format!("held to the contract '{}'", c.name),
                 None => "a survey run (no contract: it gates nothing)".to_owned(),
             }
+        );
+        eprintln!(
+            "codecommit:// URLs: {}, held to the remote contract '{}'",
+            tools.remote.program.display(),
+            tools.remote.contract.name
         );
         if !args.real_stores.is_empty() {
             eprintln!(

@@ -82,6 +82,8 @@ pub struct Tools {
     pub faketime: Option<PathBuf>,
     /// Stand-ins or the machine's real stores.
     pub stores: Stores,
+    /// The remote helper under test, installed as `git-remote-codecommit`.
+    pub remote: crate::remote::RemoteUnderTest,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -290,9 +292,16 @@ impl Sandbox {
                     },
                 );
             }
+            // The remote helper under test speaks to git for the whole transfer: it is installed
+            // itself, not the recorder (`remote`).
+            let program = if install.program == Program::Remote {
+                &tools.remote.program
+            } else {
+                &tools.standin
+            };
             for file in platform::install_plan(&target, platform) {
                 match file {
-                    Installed::Standin(path) => link(&tools.standin, &path)?,
+                    Installed::Standin(path) => link(program, &path)?,
                     Installed::Text(path, text) => {
                         std::fs::write(&path, text).map_err(io(&path))?
                     }

@@ -99,6 +99,14 @@ mod tests {
             tool: tool.to_path_buf(),
             faketime: Some(script.clone()),
             stores: Default::default(),
+            remote: crate::remote::RemoteUnderTest {
+                program: script.clone(),
+                contract: crate::remote::RemoteContract::load(
+                    crate::remote::DEFAULT,
+                    &crate::default_scenarios_dir(),
+                )
+                .expect("loads"),
+            },
         };
         // Debian links ldconfig statically, and the shell dynamically.
         let (static_tool, dynamic_tool) = (

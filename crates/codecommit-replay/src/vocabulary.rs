@@ -49,16 +49,20 @@ pub enum Program {
     /// The same, under the name GCM Core used before 2.1.
     #[serde(rename = "git-credential-manager-core")]
     ManagerCore,
+    /// The remote helper under test, which git runs for `codecommit://` URLs (`remote`).
+    #[serde(rename = "git-remote-codecommit")]
+    Remote,
 }
 
 impl Program {
-    pub const ALL: [Program; 6] = [
+    pub const ALL: [Program; 7] = [
         Program::Aws,
         Program::AwsCmd,
         Program::Codecommit,
         Program::Osxkeychain,
         Program::Manager,
         Program::ManagerCore,
+        Program::Remote,
     ];
 
     /// The file name it is installed under.
@@ -70,6 +74,7 @@ impl Program {
             Program::Osxkeychain => "git-credential-osxkeychain",
             Program::Manager => "git-credential-manager",
             Program::ManagerCore => "git-credential-manager-core",
+            Program::Remote => crate::remote::PROGRAM,
         }
     }
 
@@ -78,7 +83,7 @@ impl Program {
         match self {
             Program::Osxkeychain => Some(Store::Osxkeychain),
             Program::Manager | Program::ManagerCore => Some(Store::Manager),
-            Program::Aws | Program::AwsCmd | Program::Codecommit => None,
+            Program::Aws | Program::AwsCmd | Program::Codecommit | Program::Remote => None,
         }
     }
 

@@ -15,11 +15,16 @@ use codecommit_replay::result::Outcome;
 const DYNAMIC_HELPER: &str = "/usr/local/lib/codecommit/git-credential-codecommit";
 const STATIC_HELPER: &str = "/usr/local/bin/git-credential-codecommit";
 
-/// Every scenario file and every helper contract, at the paths the container reads them from.
+/// Every scenario file and every helper and remote helper contract, at the paths the container
+/// reads them from.
 fn scenario_files() -> Vec<(String, Vec<u8>)> {
     let dir = codecommit_replay::default_scenarios_dir();
     let mut files = Vec::new();
-    for (sub, target) in [("", "/scenarios"), ("helpers", "/scenarios/helpers")] {
+    for (sub, target) in [
+        ("", "/scenarios"),
+        ("helpers", "/scenarios/helpers"),
+        ("remotes", "/scenarios/remotes"),
+    ] {
         for entry in std::fs::read_dir(dir.join(sub))
             .expect("the scenarios directory")
             .flatten()

@@ -191,23 +191,45 @@ fn aws_cli_helper_with_unknown_key_and_wrong_secret() {
 )]
 fn git_remote_codecommit_clone_and_push() {
     let grc = require_tool("git-remote-codecommit", "CODECOMMIT_TEST_GRC");
+    remote_helper_clone_and_push(&grc, "codecommit::us-east-2://MyDemoRepo", "", "default");
+}
+
+/// The workspace's `git-remote-codecommit`, on both URL shapes, with a profile whose name has
+/// an `@` (which the Python package cannot take) and the region only in the profile.
+#[test]
+fn workspace_remote_helper_clone_and_push() {
+    let ours =
+        codecommit_testkit::binary::cargo_bin("git-credential-codecommit", "git-remote-codecommit");
+    remote_helper_clone_and_push(&ours, "codecommit::us-east-2://MyDemoRepo", "", "default");
+    remote_helper_clone_and_push(
+        &ours,
+        "codecommit://tom@example.com@MyDemoRepo",
+        "[profile tom@example.com]\nregion = us-east-2\n",
+        "tom@example.com",
+    );
+}
+
+/// Clones `url` and pushes a commit with every git found, as tom (a live session), through the
+/// remote helper `remote`, and checks that the mock took the push from tom.
+fn remote_helper_clone_and_push(remote: &Path, url: &str, aws_config: &str, profile: &str) {
     let mock = start();
     for (i, git_bin) in gits().into_iter().enumerate() {
         let git_dir = git_bin.parent().map(Path::to_path_buf).unwrap_or_default();
-        let grc_dir = grc.parent().map(Path::to_path_buf).unwrap_or_default();
+        let remote_dir = remote.parent().map(Path::to_path_buf).unwrap_or_default();
         // It execs `git remote-http`, so git must be on PATH too; it honours the -c settings.
-        let sandbox = Sandbox::new().with_path([grc_dir, git_dir]);
+        let sandbox = Sandbox::new().with_path([remote_dir, git_dir]);
         sandbox.write_aws_credentials(&format!(
-            "[default]\naws_access_key_id = {TOM_KEY}\naws_secret_access_key = {TOM_SECRET}\naws_session_token = {TOM_TOKEN}\n"
+            "[{profile}]\naws_access_key_id = {TOM_KEY}\naws_secret_access_key = {TOM_SECRET}\naws_session_token = {TOM_TOKEN}\n"
         ));
+        sandbox.write_aws_config(aws_config);
         let clone = sandbox.root().join("clone");
         ok(
             git(&sandbox, &git_bin, &mock)
-                .args(["clone", "codecommit::us-east-2://MyDemoRepo"])
+                .args(["clone", url])
                 .arg(&clone),
             &mock,
         );
-        std::fs::write(clone.join("grc.txt"), "grc\n").expect("write");
+        std::fs::write(clone.join("grc.txt"), format!("{url}\n")).expect("write");
         ok(
             git(&sandbox, &git_bin, &mock)
                 .arg("-C")
@@ -222,11 +244,13 @@ fn git_remote_codecommit_clone_and_push() {
                 .args(["commit", "-q", "-m", "grc"]),
             &mock,
         );
+        // Each call has a mock of its own: one branch per git.
+        let branch = format!("grc{i}");
         ok(
             git(&sandbox, &git_bin, &mock).arg("-C").arg(&clone).args([
                 "push",
                 "origin",
-                &format!("HEAD:refs/heads/grc{i}"),
+                &format!("HEAD:refs/heads/{branch}"),
             ]),
             &mock,
         );

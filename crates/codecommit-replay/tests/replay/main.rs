@@ -4,6 +4,7 @@
 #[cfg(unix)] // Canaries are shell scripts in front of the helper.
 mod canaries;
 mod isolation;
+mod remotes;
 mod scenarios;
 mod standins;
 // Shell scripts play the stores, and the keychain scenario moves the clock, which only Linux

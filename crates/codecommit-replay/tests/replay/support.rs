@@ -35,7 +35,24 @@ pub fn tools() -> Tools {
         ),
         faketime,
         stores: codecommit_replay::sandbox::Stores::default(),
+        remote: workspace_remote(),
     }
+}
+
+/// This workspace's `git-remote-codecommit`, built from the current sources, held to its contract.
+pub fn workspace_remote() -> codecommit_replay::remote::RemoteUnderTest {
+    codecommit_replay::remote::RemoteUnderTest::new(
+        &codecommit_testkit::binary::cargo_bin(
+            "git-credential-codecommit",
+            "git-remote-codecommit",
+        ),
+        codecommit_replay::remote::RemoteContract::load(
+            codecommit_replay::remote::DEFAULT,
+            &codecommit_replay::default_scenarios_dir(),
+        )
+        .expect("the workspace's remote contract"),
+    )
+    .expect("the workspace's git-remote-codecommit")
 }
 
 /// This workspace's helper, built beside the test binaries (`cargo test --workspace` builds it;

@@ -193,6 +193,9 @@ pub fn all(inputs: &Inputs<'_>) -> Vec<Finding> {
         None => {
             findings.push(helper_missing(inputs, &applied));
             findings.extend(sections_that_miss(inputs));
+            // A store keeps what worked from any source: a `codecommit://` remote hands git a
+            // signed password in its URL, and git stores it (scenario codecommit-url-keychain).
+            findings.extend(stored_passwords(inputs));
         }
         Some(index) => {
             let ours = &applied[index];
