@@ -254,11 +254,7 @@ impl Session<'_> {
         };
         if step.runs_command() {
             let args = self.command(step, &mut result).map_err(fail)?;
-            // The doctor examines HTTPS setups (credential helpers and stores); a `codecommit://`
-            // URL goes through the remote helper instead, which it does not examine yet.
-            if !self.uses_remote_helper(&args) {
-                self.doctor(step, &args, &mut result).map_err(fail)?;
-            }
+            self.doctor(step, &args, &mut result).map_err(fail)?;
         }
         Ok(result)
     }
@@ -323,33 +319,30 @@ impl Session<'_> {
         exec::run(command, None, STEP_TIMEOUT).map_err(|e| e.to_string())
     }
 
-    /// Whether the step's git goes through `git-remote-codecommit`: a `codecommit:` URL among its
-    /// arguments, or a repository (`-C DIR`) whose remote is one (its `.git/config` says so).
-    fn uses_remote_helper(&self, args: &[String]) -> bool {
-        let remote_url = |text: &str| text.starts_with("codecommit:");
-        let in_repository = args
-            .windows(2)
-            .find(|w| w[0] == "-C")
-            .and_then(|w| {
-                std::fs::read_to_string(self.sandbox.work().join(&w[1]).join(".git/config")).ok()
-            })
-            .is_some_and(|config| {
-                config
-                    .lines()
-                    .any(|line| line.trim().strip_prefix("url = ").is_some_and(remote_url))
-            });
-        args.iter().any(|a| remote_url(a)) || in_repository
-    }
-
     /// Runs `git-credential-codecommit doctor --check-stores` in the state the step left, with
     /// the environment git had: for the CodeCommit URL the step used (the scenario's own
     /// otherwise), in the repository the step ran in (`-C`).
     /// `args` are the step's command's, placeholders expanded.
     fn doctor(&self, step: &Step, args: &[String], result: &mut StepResult) -> Result<(), String> {
+        // A `codecommit:` URL goes to the doctor as it is (git-remote-codecommit's checks).
+        let remote_repository = args
+            .windows(2)
+            .find(|w| w[0] == "-C")
+            .map(|w| self.sandbox.work().join(&w[1]).join(".git/config"))
+            .and_then(|config| std::fs::read_to_string(config).ok())
+            .and_then(|config| {
+                config.lines().find_map(|line| {
+                    line.trim()
+                        .strip_prefix("url = ")
+                        .filter(|u| u.starts_with("codecommit:"))
+                        .map(str::to_owned)
+                })
+            });
         let url = args
             .iter()
-            .find(|a| is_codecommit_url(a))
+            .find(|a| is_codecommit_url(a) || a.starts_with("codecommit:"))
             .cloned()
+            .or(remote_repository)
             .map_or_else(|| world::expand("{url}", &self.sandbox.placeholders()), Ok)?;
         let dir = args
             .windows(2)

@@ -243,6 +243,12 @@ pub enum DoctorFinding {
     UsernameWithAt,
     RegionDiffers,
     OtherRemotes,
+    RemoteHelperMissing,
+    RemoteUrlMalformed,
+    RemoteProfileMissing,
+    RemoteProfileAt,
+    RemoteNoRegion,
+    RemotePasswordStored,
 }
 
 impl DoctorFinding {

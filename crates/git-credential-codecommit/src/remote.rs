@@ -113,7 +113,7 @@ impl RemoteUrl {
     /// the authority is ignored, as the Python package ignores it.
     pub fn parse(url: &str) -> Result<RemoteUrl, Error> {
         let format = |why| Error::Format {
-            url: url.to_owned(),
+            url: redact(url),
             why,
         };
         // Git strips `codecommit::` before it runs the helper; a user trying the helper by hand
@@ -146,6 +146,11 @@ impl RemoteUrl {
         };
         let (profile, repository) = match authority.rsplit_once('@') {
             Some(("", _)) => return Err(format("the profile before '@' is empty")),
+            Some((profile, _)) if profile.contains(':') => {
+                return Err(format(
+                    "it carries a password after ':' (git-remote-codecommit signs its own)",
+                ));
+            }
             Some((profile, repository)) => (Some(profile.to_owned()), repository),
             None => (None, authority),
         };
@@ -159,6 +164,22 @@ impl RemoteUrl {
             profile,
             repository: repository.to_owned(),
         })
+    }
+}
+
+/// The URL as it may be shown: anything between a `:` and the last `@` of the authority (a
+/// password someone put there) is replaced by `***`.
+pub fn redact(url: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[start..];
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{user}:***@{host}{}", &url[..start], &rest[end..])
+        }
+        _ => url.to_owned(),
     }
 }
 

@@ -18,7 +18,7 @@ fn remote_scenarios() -> Vec<Scenario> {
         .filter(|s| s.name.starts_with("codecommit-url-"))
         .collect();
     assert!(
-        remote.len() >= 5,
+        remote.len() >= 6,
         "the codecommit:// scenarios: {}",
         remote.len()
     );

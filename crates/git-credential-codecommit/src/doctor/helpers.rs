@@ -211,7 +211,8 @@ pub fn which(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&path).find_map(|dir| in_dir(&dir, name))
 }
 
-fn in_dir(dir: &Path, name: &str) -> Option<PathBuf> {
+/// `name` in `dir`, if it can run (with `PATHEXT`'s extensions on Windows).
+pub fn in_dir(dir: &Path, name: &str) -> Option<PathBuf> {
     let candidates: Vec<PathBuf> = if cfg!(windows) {
         let exts = std::env::var("PATHEXT").unwrap_or_else(|_| ".COM;.EXE;.BAT;.CMD".to_owned());
         std::iter::once(dir.join(name))

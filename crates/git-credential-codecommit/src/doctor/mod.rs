@@ -8,6 +8,7 @@
 //! - [`helpers`]: what each `helper =` value runs;
 //! - [`checks`]: the findings;
 //! - [`stores`]: what a store ahead of the helper hands back, and when it was signed;
+//! - [`remote`]: the checks for a `codecommit://` URL (git-remote-codecommit's path);
 //! - [`finding`]: the report, as text or JSON.
 //!
 //! Exit status: 0 when no finding is a problem, 1 when one is, 2 when the doctor could not run.
@@ -16,6 +17,7 @@ pub mod checks;
 pub mod finding;
 pub mod gitconfig;
 pub mod helpers;
+pub mod remote;
 pub mod stores;
 pub mod urlmatch;
 
@@ -31,7 +33,8 @@ use std::time::SystemTime;
 /// Checks this machine's configuration for a CodeCommit HTTPS URL (read-only)
 #[derive(Debug, Clone, clap::Args)]
 pub struct DoctorArgs {
-    /// The repository's HTTPS URL; without one, the CodeCommit remotes of the repository here
+    /// The repository's HTTPS or codecommit:// URL; without one, the CodeCommit remotes of the
+    /// repository here
     #[arg(value_name = "URL")]
     pub url: Option<String>,
     /// text, or json: {"url", "git", "findings": [{"id", "severity", "summary", "evidence", "fix"}]}
@@ -94,7 +97,10 @@ pub fn examine(
         let url = args
             .url
             .as_deref()
-            .map(|u| Target::parse(u).map(|t| t.shown))
+            .map(|u| match remote::is_remote_url(u) {
+                true => Ok(crate::remote::redact(u)),
+                false => Target::parse(u).map(|t| t.shown),
+            })
             .transpose()?
             .unwrap_or_else(|| "(the remotes of this repository)".to_owned());
         Ok(Report {
@@ -115,6 +121,22 @@ pub fn examine(
         Some(url) => (url.clone(), Vec::new()),
         None => remote_url(&entries, dir)?,
     };
+    if remote::is_remote_url(&raw_url) {
+        findings.extend(remote::all(&remote::RemoteInputs {
+            url: &raw_url,
+            exec_path: git.exec_path.as_deref(),
+            entries: &entries,
+            aws,
+            env_profile: std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()),
+            now,
+        }));
+        findings.sort_by_key(|f| f.severity);
+        return Ok(Report {
+            url: crate::remote::redact(&raw_url),
+            git: git.version.to_string(),
+            findings,
+        });
+    }
     let target = Target::parse(&raw_url)?;
     let stores = args.check_stores.then(|| ask_stores(&target, &entries));
     let env_profile = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
@@ -155,14 +177,15 @@ fn bad_config(message: String, file: Option<String>, line: Option<u32>) -> Findi
     ))
 }
 
-/// The first CodeCommit HTTPS remote of the repository in `dir` (`origin` first), and a note
+/// The first CodeCommit remote (HTTPS or `codecommit://`) of the repository in `dir` (`origin`
+/// first), and a note
 /// naming the others.
 fn remote_url(entries: &[gitconfig::Entry], dir: &Path) -> Result<(String, Vec<Finding>), String> {
     let mut urls: Vec<(String, String)> = Vec::new();
     for entry in entries {
         if let Some((Some(name), "url" | "pushurl")) = entry.in_section("remote")
             && let Some(url) = &entry.value
-            && Target::parse(url).is_ok()
+            && (Target::parse(url).is_ok() || remote::is_remote_url(url))
             && !urls.iter().any(|(_, u)| u == url)
         {
             urls.push((name.to_owned(), url.clone()));
@@ -183,7 +206,7 @@ fn remote_url(entries: &[gitconfig::Entry], dir: &Path) -> Result<(String, Vec<F
             "this repository has other CodeCommit remotes; run the doctor with each URL to check them",
         );
         for (name, url) in &urls[1..] {
-            let shown = Target::parse(url).map(|t| t.shown).unwrap_or_default();
+            let shown = Target::parse(url).map_or_else(|_| url.clone(), |t| t.shown);
             note = note.evidence(format!("remote {name}: {shown}"));
         }
         notes.push(note);

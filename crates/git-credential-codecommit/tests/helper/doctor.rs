@@ -647,8 +647,7 @@ fn bad_input_is_one_line_and_exit_2() {
                 "http://git-codecommit.us-east-2.amazonaws.com/v1/repos/MyDemoRepo",
                 "is not an HTTPS URL",
             ),
-            ("codecommit://MyDemoRepo", "git-remote-codecommit"),
-            ("codecommit::us-east-2://MyDemoRepo", "HTTPS"),
+            // codecommit:// URLs are examined (codecommit_urls_get_the_remote_helpers_checks).
             ("not a url", "is not a URL"),
             (
                 "git-codecommit.us-east-2.amazonaws.com/v1/repos/MyDemoRepo",
@@ -1032,5 +1031,33 @@ fn resets_agree_with_git() {
                 m.git
             );
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// `codecommit://` URLs: git-remote-codecommit's checks (the replay's codecommit-url-* scenarios
+// cover the others).
+
+#[test]
+fn codecommit_urls_get_the_remote_helpers_checks() {
+    for m in Machine::each() {
+        m.with_aws();
+        // Nothing installed: git cannot run the remote helper.
+        m.json("codecommit::us-east-2://MyDemoRepo").expect(
+            "remote-helper-missing",
+            Some("problem"),
+            1,
+        );
+        let run = m.json("codecommit://my repo");
+        run.expect("remote-url-malformed", Some("problem"), 1);
+        assert!(
+            run.finding("codecommit-helper-missing").is_none(),
+            "{run:?}"
+        );
+        // The repository's codecommit:// remote is the one examined.
+        let repo = m.repo(&[("origin", "codecommit://ops@MyDemoRepo")]);
+        let run = m.doctor_in(&repo, &["--format", "json"], &[]);
+        assert_eq!(run.json()["url"], "codecommit://ops@MyDemoRepo", "{run:?}");
+        run.expect("remote-profile-missing", Some("problem"), 1);
     }
 }

@@ -65,6 +65,7 @@ fn malformed_urls_say_what_is_wrong_and_show_both_shapes() {
         ("codecommit://@repo", "profile before '@' is empty"),
         ("codecommit://my repo", "space or a control character"),
         ("codecommit://repo\n", "space or a control character"),
+        ("codecommit://jane:s3cret@repo", "carries a password"),
     ] {
         let error = RemoteUrl::parse(url).expect_err(url).to_string();
         assert!(error.contains(why), "{url}: {error}");
@@ -276,4 +277,23 @@ fn git_gives_a_remote_and_a_url() {
             "{error}"
         );
     }
+}
+
+#[test]
+fn a_password_in_the_url_is_never_shown() {
+    let error = RemoteUrl::parse("codecommit://jane:s3cret@repo")
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        !error.contains("s3cret") && error.contains("codecommit://jane:***@repo"),
+        "{error}"
+    );
+    assert_eq!(
+        git_credential_codecommit::remote::redact("eu-west-1://a:b:c@r/x"),
+        "eu-west-1://a:***@r/x"
+    );
+    assert_eq!(
+        git_credential_codecommit::remote::redact("codecommit://dev@r"),
+        "codecommit://dev@r"
+    );
 }
