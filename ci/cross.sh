@@ -41,13 +41,14 @@ macos_targets=(aarch64-apple-darwin x86_64-apple-darwin)
 #   skip REASON             not run, and the reason is printed
 windows_plan() {
   case "$1/$2" in
-  git-credential-codecommit/git_credential_codecommit | git-credential-codecommit/git-credential-codecommit)
+  git-credential-codecommit/git_credential_codecommit | git-credential-codecommit/git-credential-codecommit | \
+    git-credential-codecommit/git-remote-codecommit)
     echo "run" ;;
   # The process-level, protocol, signing, endpoint and credential-chain tests: the .exe
   # spawned on git's protocol, shared files under %USERPROFILE%\.aws, wiremock on loopback.
   git-credential-codecommit/helper)
-    echo "run --skip aws_cli:: --skip binary::real_git_uses_the_helper_in_every_configuration_shape --skip doctor:: --skip configure::" \
-      "| aws_cli:: needs the AWS CLI and libfaketime; the others run a real git (doctor and configure ask git for its configuration), and no Windows git is installed here" ;;
+    echo "run --skip aws_cli:: --skip grc:: --skip binary::real_git_uses_the_helper_in_every_configuration_shape --skip doctor:: --skip configure::" \
+      "| aws_cli:: and grc:: need the AWS CLI, the Python git-remote-codecommit and libfaketime; the others run a real git (doctor and configure ask git for its configuration), and no Windows git is installed here" ;;
   codecommit-mock/codecommit_mock | codecommit-mock/codecommit-mock)
     echo "run" ;;
   codecommit-mock/mock)
