@@ -41,20 +41,19 @@ macos_targets=(aarch64-apple-darwin x86_64-apple-darwin)
 #   skip REASON             not run, and the reason is printed
 windows_plan() {
   case "$1/$2" in
-  git-credential-codecommit/git_credential_codecommit | git-credential-codecommit/git-credential-codecommit | \
-    git-credential-codecommit/git-remote-codecommit)
+  # Binaries have no test harness of their own (`test = false`): their code is in the libraries.
+  git-credential-codecommit/git_credential_codecommit)
     echo "run" ;;
   # The process-level, protocol, signing, endpoint and credential-chain tests: the .exe
   # spawned on git's protocol, shared files under %USERPROFILE%\.aws, wiremock on loopback.
   git-credential-codecommit/helper)
     echo "run --skip aws_cli:: --skip grc:: --skip binary::real_git_uses_the_helper_in_every_configuration_shape --skip doctor:: --skip configure::" \
       "| aws_cli:: and grc:: need the AWS CLI, the Python git-remote-codecommit and libfaketime; the others run a real git (doctor and configure ask git for its configuration), and no Windows git is installed here" ;;
-  codecommit-mock/codecommit_mock | codecommit-mock/codecommit-mock)
+  codecommit-mock/codecommit_mock)
     echo "run" ;;
   codecommit-mock/mock)
     echo "skip its tests run git clients against git http-backend: a Windows git is not installed here" ;;
-  codecommit-replay/codecommit_replay | codecommit-replay/codecommit-replay | \
-    codecommit-replay/codecommit-standin | codecommit-replay/codecommit-canary)
+  codecommit-replay/codecommit_replay)
     echo "run" ;;
   codecommit-replay/replay)
     echo "skip every scenario runs a real git (and sh): a Windows git is not installed here" ;;
@@ -62,7 +61,7 @@ windows_plan() {
     echo "run --skip binary::tests::builds_another_packages_binary_beside_the_test" \
       "| it builds a binary with cargo, which a test run directly under Wine does not have (CARGO unset)" ;;
   # Its unit tests: release names, git versions, the containers' environment.
-  codecommit-matrix/codecommit_matrix | codecommit-matrix/codecommit-replay-images)
+  codecommit-matrix/codecommit_matrix)
     echo "run" ;;
   codecommit-matrix/matrix)
     echo "skip it drives Linux containers through a Docker engine" ;;
