@@ -36,9 +36,18 @@ export CODECOMMIT_TEST_STRICT=1
 
 "$CODECOMMIT_TEST_AWS" --version
 
+# timed NAME COMMAND...: runs COMMAND and says how long it took, so a CI log cut short by the time
+# limit still shows where the time went.
+timed() {
+  local name=$1 start=$SECONDS
+  shift
+  "$@"
+  echo "ci/test.sh: $name took $((SECONDS - start)) s (total $SECONDS s)" >&2
+}
+
 # The container matrix (docker/README.md): base images, static binaries and images are built
 # offline and reused by the next run; here a missing engine or image fails the container tests.
-bash docker/build.sh
+timed images bash docker/build.sh
 export CODECOMMIT_TEST_DOCKER=1
 # The cross-build image (issue 11: Debian sid's Rust, mingw-w64, Wine, clang) is mostly download
 # and dpkg: it builds in the background while the workspace's own checks run; its builds come last.
@@ -57,8 +66,8 @@ PATH="$PWD/$venv/bin:$PATH" "$venv/bin/actionlint" .github/workflows/ci.yml
   ci/workspace.sh ci/containers.sh ci/mutants.sh ci/cross.sh ci/real-stores.sh ci/replay-images.sh ci/action/run.sh
 
 cargo fmt --all --check
-cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo test --workspace --locked
+timed clippy cargo clippy --workspace --all-targets --locked -- -D warnings
+timed tests cargo test --workspace --locked
 # Windows (the workspace built, its tests run under Wine) and macOS (both targets checked), in the
 # image built above; nothing else runs now, so the container gets both cores.
 if ! wait "$cross_image"; then
@@ -67,10 +76,10 @@ if ! wait "$cross_image"; then
   exit 1
 fi
 cat target/cross-image.log
-CODECOMMIT_CROSS_CPUS=2 CARGO_BUILD_JOBS=2 bash ci/cross.sh
+CODECOMMIT_CROSS_CPUS=2 CARGO_BUILD_JOBS=2 timed cross bash ci/cross.sh
 # Mutation testing of the security-critical files (issue 12): fails on any missed or timed-out mutant.
-bash ci/mutants.sh
+timed mutants bash ci/mutants.sh
 # The main job as the README runs it, leaving reports for CI to keep.
-cargo run --locked -p codecommit-replay -- replay --format json --output target/replay.json
+timed replay cargo run --locked -p codecommit-replay -- replay --format json --output target/replay.json
 # The mock's load test: 32 clones and 8 pushers, kill -9 and restart, fsck (bounded, loopback).
-cargo test --locked -p codecommit-mock --test mock -- --ignored load::
+timed load cargo test --locked -p codecommit-mock --test mock -- --ignored load::
