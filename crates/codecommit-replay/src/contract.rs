@@ -16,7 +16,7 @@ use crate::world;
 use codecommit_testkit::env::ChildEnv;
 use serde::Deserialize;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
@@ -150,50 +150,17 @@ impl Contract {
     }
 
     pub fn parse(text: &str, file: &Path) -> Result<Contract, String> {
-        toml::from_str(text).map_err(|e| {
-            format!(
-                "{}: {}",
-                file.display(),
-                e.to_string().trim().replace('\n', " ")
-            )
-        })
+        crate::pinned::parse(text, file)
     }
 
     /// A contract by name (`scenarios/helpers/NAME.toml`) or by file.
     pub fn load(name_or_file: &str, scenarios: &Path) -> Result<Contract, String> {
-        let as_file = PathBuf::from(name_or_file);
-        let file = if as_file.is_file() {
-            as_file
-        } else {
-            let file = scenarios
-                .join("helpers")
-                .join(format!("{name_or_file}.toml"));
-            if !file.is_file() {
-                return Err(format!(
-                    "no contract '{name_or_file}': not a file, and not one of {} in {}",
-                    Contract::names(scenarios).join(", "),
-                    scenarios.join("helpers").display()
-                ));
-            }
-            file
-        };
-        let text = std::fs::read_to_string(&file)
-            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-        Contract::parse(&text, &file)
+        crate::pinned::load("contract", &scenarios.join("helpers"), name_or_file)
     }
 
     /// The contracts pinned in `scenarios/helpers/`.
     pub fn names(scenarios: &Path) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(scenarios.join("helpers"))
-            .map(|dir| {
-                dir.filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-                    .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        names.sort();
-        names
+        crate::pinned::names(&scenarios.join("helpers"))
     }
 }
 

@@ -21,6 +21,7 @@ pub mod exec;
 pub mod expect;
 pub mod gits;
 pub mod helper;
+pub mod pinned;
 pub mod platform;
 pub mod remote;
 pub mod replay;

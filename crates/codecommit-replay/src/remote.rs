@@ -48,45 +48,8 @@ impl std::fmt::Display for ProfileAt {
 impl RemoteContract {
     /// A contract by name (`scenarios/remotes/NAME.toml`) or file.
     pub fn load(name_or_file: &str, scenarios: &Path) -> Result<RemoteContract, String> {
-        let as_file = PathBuf::from(name_or_file);
-        let dir = scenarios.join("remotes");
-        let file = if as_file.is_file() {
-            as_file
-        } else {
-            let file = dir.join(format!("{name_or_file}.toml"));
-            if !file.is_file() {
-                return Err(format!(
-                    "no remote contract '{name_or_file}': not a file, and not one of {} in {}",
-                    names(&dir).join(", "),
-                    dir.display()
-                ));
-            }
-            file
-        };
-        let text = std::fs::read_to_string(&file)
-            .map_err(|e| format!("remote contract {}: {e}", file.display()))?;
-        toml::from_str(&text).map_err(|e| {
-            format!(
-                "remote contract {}: {}",
-                file.display(),
-                e.to_string().replace('\n', " ")
-            )
-        })
+        crate::pinned::load("remote contract", &scenarios.join("remotes"), name_or_file)
     }
-}
-
-fn names(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            name.strip_suffix(".toml").map(str::to_owned)
-        })
-        .collect();
-    names.sort();
-    names
 }
 
 /// The program installed as `git-remote-codecommit`, and what it is held to.

@@ -324,7 +324,10 @@ impl Session<'_> {
     /// otherwise), in the repository the step ran in (`-C`).
     /// `args` are the step's command's, placeholders expanded.
     fn doctor(&self, step: &Step, args: &[String], result: &mut StepResult) -> Result<(), String> {
-        // A `codecommit:` URL goes to the doctor as it is (git-remote-codecommit's checks).
+        // A `codecommit:` URL goes to the doctor as it is (git-remote-codecommit's checks). The
+        // repository's remote is looked up here, not left to the doctor (which finds remotes
+        // itself): in a repository with none of CodeCommit's (a GitHub one) it stops with exit 2,
+        // where the step still wants the scenario's URL examined.
         let remote_repository = args
             .windows(2)
             .find(|w| w[0] == "-C")
