@@ -455,26 +455,78 @@ fn aws_credentials(inputs: &Inputs<'_>, ours: &Applied<'_>) -> Option<Finding> {
                 .map(|p| format!("profile '{p}' (AWS_PROFILE)"))
         })
         .unwrap_or_else(|| "the default credential chain".to_owned());
-    match inputs.aws.credentials(profile, &inputs.target.endpoint.region) {
-        Err(error) => Some(
-            Finding::new(
+    let asker = Asker {
+        who: "the helper",
+        without: "it fails, and git prompts for a user name",
+        profile_fix: "   (or name a profile that exists on the helper line)",
+        evidence: Some(seen(ours.entry)),
+    };
+    let chain = Chain {
+        aws: inputs.aws,
+        profile,
+        env_profile: inputs.env_profile.as_deref(),
+        region: &inputs.target.endpoint.region,
+        now: inputs.now,
+        named: &named,
+    };
+    credentials(&chain, asker)
+}
+
+/// The program that asks the AWS credential chain, in a finding's words.
+pub(super) struct Asker<'a> {
+    /// "the helper", "git-remote-codecommit".
+    pub who: &'a str,
+    /// What it does when the chain has nothing.
+    pub without: &'a str,
+    /// Appended to the fix `aws configure --profile P`.
+    pub profile_fix: &'a str,
+    /// Where it was configured, shown with a missing credential.
+    pub evidence: Option<String>,
+}
+
+/// One question to the AWS credential chain: which profile, for which region, at what time.
+pub(super) struct Chain<'a> {
+    pub aws: &'a dyn AwsSource,
+    /// The profile named on the helper line or in the URL.
+    pub profile: Option<&'a str>,
+    /// `AWS_PROFILE`, used when `profile` is not set.
+    pub env_profile: Option<&'a str>,
+    pub region: &'a str,
+    pub now: SystemTime,
+    /// The profile as the findings name it ("profile 'x' (AWS_PROFILE)").
+    pub named: &'a str,
+}
+
+/// What the credential chain answers, for the credential helper and the remote helper alike:
+/// nothing (`aws-credentials-missing`), credentials that expired (`aws-credentials-expired`), or
+/// temporary ones whose end nobody can tell (`aws-session-expiry-unknown`).
+pub(super) fn credentials(chain: &Chain<'_>, asker: Asker<'_>) -> Option<Finding> {
+    let named = chain.named;
+    match chain.aws.credentials(chain.profile, chain.region) {
+        Err(error) => {
+            let mut finding = Finding::new(
                 "aws-credentials-missing",
                 Severity::Problem,
-                format!("the helper finds no AWS credentials for {named}: it fails, and git prompts for a user name"),
+                format!(
+                    "{} finds no AWS credentials for {named}: {}",
+                    asker.who, asker.without
+                ),
             )
-            .evidence(error.to_string())
-            .evidence(seen(ours.entry))
-            .fix(match profile.or(inputs.env_profile.as_deref()) {
-                Some(p) => format!("aws configure --profile {p}   (or name a profile that exists on the helper line)"),
+            .evidence(error.to_string());
+            if let Some(evidence) = asker.evidence {
+                finding = finding.evidence(evidence);
+            }
+            Some(finding.fix(match chain.profile.or(chain.env_profile) {
+                Some(p) => format!("aws configure --profile {p}{}", asker.profile_fix),
                 None => "aws configure".to_owned(),
-            }),
-        ),
+            }))
+        }
         Ok(credentials) => match credentials.expiry {
-            Some(expiry) if expiry <= inputs.now => Some(
+            Some(expiry) if expiry <= chain.now => Some(
                 Finding::new(
                     "aws-credentials-expired",
                     Severity::Problem,
-                    format!("the temporary credentials for {named} expired {} ago: CodeCommit refuses every password signed with them (403)", age(inputs.now, expiry)),
+                    format!("the temporary credentials for {named} expired {} ago: CodeCommit refuses every password signed with them (403)", age(chain.now, expiry)),
                 )
                 .fix("renew the session (aws sso login, or your credential process), then retry"),
             ),

@@ -194,7 +194,7 @@ fn remote_url(entries: &[gitconfig::Entry], dir: &Path) -> Result<(String, Vec<F
     urls.sort_by_key(|(name, _)| name != "origin");
     let Some((_, first)) = urls.first().cloned() else {
         return Err(format!(
-            "no CodeCommit HTTPS remote in {}; pass the repository's URL: git-credential-codecommit doctor https://git-codecommit.REGION.amazonaws.com/v1/repos/NAME",
+            "no CodeCommit remote (HTTPS or codecommit://) in {}; pass the repository's URL: git-credential-codecommit doctor https://git-codecommit.REGION.amazonaws.com/v1/repos/NAME",
             dir.display()
         ));
     };

@@ -3,7 +3,7 @@
 //! the region and the credentials (scenarios `codecommit-url-*`), and a store that keeps the
 //! signed password git is handed in the URL (`codecommit-url-keychain`).
 
-use super::checks::age;
+use super::checks::{Asker, Chain, credentials};
 use super::finding::{Finding, Severity};
 use super::gitconfig::Entry;
 use super::helpers::{Kind, in_dir, which};
@@ -117,39 +117,23 @@ pub fn all(inputs: &RemoteInputs<'_>) -> Vec<Finding> {
             }
         },
     };
-    match inputs.aws.credentials(profile, &region) {
-        Err(error) => findings.push(
-            Finding::new(
-                "aws-credentials-missing",
-                Severity::Problem,
-                format!("git-remote-codecommit finds no AWS credentials for {named}: it stops before git connects"),
-            )
-            .evidence(error.to_string())
-            .fix(match profile.or(inputs.env_profile.as_deref()) {
-                Some(p) => format!("aws configure --profile {p}"),
-                None => "aws configure".to_owned(),
-            }),
-        ),
-        Ok(credentials) => match credentials.expiry {
-            Some(expiry) if expiry <= inputs.now => findings.push(
-                Finding::new(
-                    "aws-credentials-expired",
-                    Severity::Problem,
-                    format!("the temporary credentials for {named} expired {} ago: CodeCommit refuses every password signed with them (403)", age(inputs.now, expiry)),
-                )
-                .fix("renew the session (aws sso login, or your credential process), then retry"),
-            ),
-            None if credentials.session_token.is_some() => findings.push(
-                Finding::new(
-                    "aws-session-expiry-unknown",
-                    Severity::Note,
-                    format!("{named} gives temporary credentials with no expiry time: the doctor cannot tell whether the session is still valid; a 403 after it ends looks like any other"),
-                )
-                .fix("if git gets a 403, renew the session's keys in the shared credentials file"),
-            ),
-            _ => {}
+    let chain = Chain {
+        aws: inputs.aws,
+        profile,
+        env_profile: inputs.env_profile.as_deref(),
+        region: &region,
+        now: inputs.now,
+        named: &named,
+    };
+    findings.extend(credentials(
+        &chain,
+        Asker {
+            who: PROGRAM,
+            without: "it stops before git connects",
+            profile_fix: "",
+            evidence: None,
         },
-    }
+    ));
     findings.extend(stores_keep_the_password(inputs, &region));
     findings
 }
