@@ -14,6 +14,7 @@
 //! [`world`] is the standard test world (identities, repository, the mock's configuration).
 #![forbid(unsafe_code)]
 
+pub mod bench;
 pub mod binary;
 
 use std::ffi::OsStr;

@@ -4,16 +4,14 @@
 //! `cargo bench -p git-credential-codecommit --bench doctor`. Prints the median; the goal (well
 //! under a second) is reported, not asserted: timing belongs in benchmarks.
 use codecommit_testkit::Sandbox;
+use codecommit_testkit::bench::{self, median, ms, percentile};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 const URL: &str = "https://git-codecommit.us-east-2.amazonaws.com/v1/repos/MyDemoRepo";
 
 fn main() {
-    if std::env::args()
-        .skip(1)
-        .any(|a| !a.starts_with("--") && !"doctor".contains(a.as_str()))
-    {
+    if bench::filtered_out("doctor") {
         return;
     }
     let ours = Path::new(env!("CARGO_BIN_EXE_git-credential-codecommit"));
@@ -55,13 +53,12 @@ fn main() {
         run();
     }
     let mut samples: Vec<Duration> = (0..50).map(|_| run()).collect();
-    samples.sort();
-    let median = samples[samples.len() / 2];
+    let median = median(&mut samples);
     println!(
-        "git-credential-codecommit doctor (healthy machine): median {:.1} ms (p10 {:.1} ms, p90 {:.1} ms, {} runs)",
-        median.as_secs_f64() * 1000.0,
-        samples[5].as_secs_f64() * 1000.0,
-        samples[44].as_secs_f64() * 1000.0,
+        "git-credential-codecommit doctor (healthy machine): median {} (p10 {}, p90 {}, {} runs)",
+        ms(median),
+        ms(percentile(&samples, 0.1)),
+        ms(percentile(&samples, 0.9)),
         samples.len()
     );
     println!(

@@ -12,6 +12,7 @@
 //! `cargo bench -p git-credential-codecommit --bench get` (optimised build). Prints medians and
 //! the ratio; the goals (under 5 ms, at least 100x faster) are reported, not asserted: timing
 //! belongs in benchmarks, not in tests that a busy machine would make flaky.
+use codecommit_testkit::bench::{self, median, ms, percentile};
 use codecommit_testkit::{Sandbox, find_tool};
 use std::io::Write;
 use std::path::Path;
@@ -56,25 +57,9 @@ fn once(sandbox: &Sandbox, program: &Path, args: &[&str]) -> Duration {
     elapsed
 }
 
-fn median(samples: &mut [Duration]) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
-fn percentile(samples: &[Duration], p: f64) -> Duration {
-    samples[((samples.len() - 1) as f64 * p).round() as usize]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
-
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument that is not ours means "not this bench".
-    if std::env::args()
-        .skip(1)
-        .any(|a| !a.starts_with("--") && !"get".contains(a.as_str()))
-    {
+    if bench::filtered_out("get") {
         return;
     }
     let ours = Path::new(env!("CARGO_BIN_EXE_git-credential-codecommit"));

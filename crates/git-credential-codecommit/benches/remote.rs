@@ -9,32 +9,12 @@
 //!
 //! `cargo bench -p git-credential-codecommit --bench remote`. Figures are printed, not asserted.
 use codecommit_mock::{Config, Mock, Options};
+use codecommit_testkit::bench::{self, median, ms, timed};
 use codecommit_testkit::world::{ALICE_KEY, ALICE_SECRET, REGION, REPO};
 use codecommit_testkit::{Sandbox, find_tool};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
-
-fn timed(mut command: Command) -> Duration {
-    let started = Instant::now();
-    let out = command.output().expect("start");
-    let elapsed = started.elapsed();
-    assert!(
-        out.status.success(),
-        "{command:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    elapsed
-}
-
-fn median(samples: &mut [Duration]) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
+use std::time::Duration;
 
 /// A sandbox whose PATH holds its own `bin`, `dirs` (where the remote helper and git are) and the
 /// system's (the Python package's interpreter).
@@ -83,10 +63,7 @@ fn report(title: &str, medians: &[(String, Duration)]) {
 }
 
 fn main() {
-    if std::env::args()
-        .skip(1)
-        .any(|a| !a.starts_with("--") && !"remote".contains(a.as_str()))
-    {
+    if bench::filtered_out("remote") {
         return;
     }
     let ours = PathBuf::from(env!("CARGO_BIN_EXE_git-remote-codecommit"));
