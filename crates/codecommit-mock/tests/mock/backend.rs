@@ -328,15 +328,38 @@ fn bad_input_gets_clear_errors() {
     let log = mock.log();
     assert_eq!(log.len(), before + 1, "{}", log_text(&log));
     assert_eq!(log.last().and_then(|e| e.reason), None);
-    // Oversized headers: hyper refuses them (431) without calling the service.
+    // Oversized headers: hyper refuses them (431) before the service sees them. It answers and
+    // closes at once, with the rest of the request unread, so the kernel resets the connection;
+    // RFC 7230 section 6.6 warns that the reset may erase the answer before the client reads it,
+    // and curl, still sending, then reports no status (000): seen once in a loaded `.ci/run`.
+    // So the 431 must be seen within a few tries, and nothing but 431 or that reset is accepted.
+    let before = mock.log().len();
     let big = format!("X-Big: {}", "y".repeat(100 * 1024));
-    let status = curl_status(
-        curl(&sandbox, &mock)
-            .args(auth)
-            .args(["-H", &big])
-            .arg(format!("{REPO_URL}/info/refs?service=git-upload-pack")),
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        let status = curl_status(
+            curl(&sandbox, &mock)
+                .args(auth)
+                .args(["-H", &big])
+                .arg(format!("{REPO_URL}/info/refs?service=git-upload-pack")),
+        );
+        assert!(status == "431" || status == "000", "{status}");
+        seen.push(status);
+        if seen.last().is_some_and(|s| s == "431") {
+            break;
+        }
+    }
+    assert_eq!(seen.last().map(String::as_str), Some("431"), "{seen:?}");
+    // Each try is logged as refused for its size, whatever the client saw.
+    let log = mock.log();
+    assert!(
+        log.len() > before
+            && log[before..]
+                .iter()
+                .all(|e| e.status == 431 && e.reason == Some(Reason::HeadersTooLarge)),
+        "{}",
+        log_text(&log)
     );
-    assert_eq!(status, "431");
     // The mock is still serving.
     assert_eq!(
         curl_status(
