@@ -16,15 +16,16 @@ fn filtered_out_by(name: &str, args: impl Iterator<Item = String>) -> bool {
         .any(|filter| !name.contains(filter.as_str()))
 }
 
-/// How long `command` takes to run to its end; panics with its stderr when it fails, so a broken
-/// build is never timed as a fast one.
+/// How long `command` takes to run to its end; panics with its stdout and stderr when it fails,
+/// so a broken build is never timed as a fast one.
 pub fn timed(mut command: Command) -> Duration {
     let started = Instant::now();
     let out = command.output().expect("start the benchmarked program");
     let elapsed = started.elapsed();
     assert!(
         out.status.success(),
-        "{command:?} failed: {}",
+        "{command:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
     elapsed
