@@ -11,9 +11,16 @@
 //! builders: Environment, Profile, WebIdentityToken, EcsContainer, Ec2InstanceMetadata, in the
 //! SDK's own `CredentialsProviderChain` (which moves on only when a provider has no credentials
 //! and stops on any other error). What changes is when the providers are built: the first time
-//! the chain asks each one. The region they are configured with is the default chain's,
-//! resolved once, when the first provider after the environment is reached; the profile's
-//! `credential_source` providers (container, instance metadata) are deferred in the same way.
+//! the chain asks each one. The profile's `credential_source` providers (container, instance
+//! metadata) are deferred in the same way.
+//!
+//! One thing differs on purpose: the region the providers are configured with (where an STS
+//! call for assume-role or web identity goes). The SDK resolves it from the environment, the
+//! profile and, failing both, instance metadata; here the last step is the region of the
+//! CodeCommit host being signed for. Asking instance metadata for a region cost every `get` a
+//! round trip to 169.254.169.254 (and a read of every root certificate) whenever the shared files
+//! held keys but no region, before the chain had even read those keys; off EC2 that round trip
+//! waits for the metadata client's timeout. The AWS CLI asks no region for keys from a file.
 
 use aws_config::ecs::EcsCredentialsProvider;
 use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
@@ -27,12 +34,16 @@ use aws_config::profile::region::ProfileFileRegionProvider;
 use aws_config::provider_config::ProviderConfig;
 use aws_config::web_identity_token::WebIdentityTokenCredentialsProvider;
 use aws_credential_types::provider::{self, ProvideCredentials, future};
+use aws_types::region::Region;
 use std::sync::Arc;
 
-/// The default chain's credentials, as `DefaultCredentialsChain` would find them with `config`.
-pub async fn default_chain(config: ProviderConfig) -> provider::Result {
+/// The default chain's credentials, as `DefaultCredentialsChain` would find them with `config`;
+/// `host_region` is where STS calls go when neither the environment nor the profile names a
+/// region.
+pub async fn default_chain(config: ProviderConfig, host_region: Region) -> provider::Result {
     let config = Arc::new(Resolved {
         base: config,
+        host_region: Some(host_region),
         with_region: tokio::sync::OnceCell::new(),
     });
     CredentialsProviderChain::first_try(
@@ -59,6 +70,7 @@ pub async fn default_chain(config: ProviderConfig) -> provider::Result {
 pub fn profile(config: &ProviderConfig, name: Option<&str>) -> ProfileFileCredentialsProvider {
     let fixed = Arc::new(Resolved {
         base: config.clone(),
+        host_region: None,
         with_region: tokio::sync::OnceCell::new_with(Some(config.clone())),
     });
     let mut builder = ProfileFileCredentialsProvider::builder()
@@ -82,16 +94,22 @@ fn imds(config: &ProviderConfig) -> ImdsCredentialsProvider {
 /// The region chain `DefaultCredentialsChain::build` consults (environment, profile, instance
 /// metadata), with the instance metadata client built only if the first two have no region.
 pub fn region_chain(config: &ProviderConfig, profile: Option<&str>) -> RegionProviderChain {
+    let config_for_imds = config.clone();
+    configured_region(config, profile).or_else(LazyRegion(move || {
+        ImdsRegionProvider::builder()
+            .configure(&config_for_imds)
+            .build()
+    }))
+}
+
+/// The region the user configured: the environment, then the profile.
+fn configured_region(config: &ProviderConfig, profile: Option<&str>) -> RegionProviderChain {
     let mut profile_region = ProfileFileRegionProvider::builder().configure(config);
     if let Some(name) = profile {
         profile_region = profile_region.profile_name(name);
     }
-    let config = config.clone();
     RegionProviderChain::first_try(EnvironmentVariableRegionProvider::new())
         .or_else(profile_region.build())
-        .or_else(LazyRegion(move || {
-            ImdsRegionProvider::builder().configure(&config).build()
-        }))
 }
 
 /// The configuration the chain's providers share: the caller's, with the default chain's region
@@ -99,6 +117,8 @@ pub fn region_chain(config: &ProviderConfig, profile: Option<&str>) -> RegionPro
 #[derive(Debug)]
 struct Resolved {
     base: ProviderConfig,
+    /// The region when the user configured none; `None` when `with_region` is set from the start.
+    host_region: Option<Region>,
     with_region: tokio::sync::OnceCell<ProviderConfig>,
 }
 
@@ -106,8 +126,10 @@ impl Resolved {
     async fn get(&self) -> &ProviderConfig {
         self.with_region
             .get_or_init(|| async {
-                let region = region_chain(&self.base, None).region().await;
-                self.base.clone().with_region(region)
+                let configured = configured_region(&self.base, None).region().await;
+                self.base
+                    .clone()
+                    .with_region(configured.or_else(|| self.host_region.clone()))
             })
             .await
     }

@@ -375,6 +375,101 @@ fn credential_process_profile() {
     assert_signed_with_issued_credentials(&stdout_of(&assert), expires);
 }
 
+/// Turns instance metadata back on (the sandbox turns it off) with `server` as the instance
+/// metadata service, on loopback like every other stand-in.
+fn with_instance_metadata(
+    mut command: assert_cmd::Command,
+    server: &MockServer,
+) -> assert_cmd::Command {
+    command
+        .env("AWS_EC2_METADATA_DISABLED", "false")
+        .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", server.uri());
+    command
+}
+
+/// The most common set-up, keys in the shared file and no region anywhere, must cost no request:
+/// the SDK's default chain would first ask instance metadata for a region (a round trip, and off
+/// EC2 a wait for its timeout, on every git fetch).
+#[test]
+fn keys_in_the_shared_file_never_ask_instance_metadata() {
+    let rt = runtime();
+    let server = rt.block_on(MockServer::start());
+    rt.block_on(
+        Mock::given(wiremock::matchers::any())
+            .respond_with(ResponseTemplate::new(404))
+            .expect(0)
+            .named("instance metadata")
+            .mount(&server),
+    );
+    let sandbox = Sandbox::new();
+    sandbox.write_aws_credentials(
+        "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = filesecret\n",
+    );
+    let assert = with_instance_metadata(helper(&sandbox), &server)
+        .arg("get")
+        .write_stdin(REQUEST)
+        .assert()
+        .success();
+    assert!(
+        stdout_of(&assert).starts_with("username=AKIAIOSFODNN7EXAMPLE\npassword="),
+        "{}",
+        stdout_of(&assert)
+    );
+}
+
+/// The last link of the default chain: an instance profile's role, through IMDSv2.
+#[test]
+fn instance_metadata_credentials() {
+    let rt = runtime();
+    let server = rt.block_on(MockServer::start());
+    let expires = SystemTime::now() + Duration::from_secs(3600);
+    let token = "imds-session-token";
+    rt.block_on(async {
+        Mock::given(method("PUT"))
+            .and(path("/latest/api/token"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("x-aws-ec2-metadata-token-ttl-seconds", "21600")
+                    .set_body_string(token),
+            )
+            .named("imds token")
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/latest/meta-data/iam/security-credentials/"))
+            .and(header("x-aws-ec2-metadata-token", token))
+            .respond_with(ResponseTemplate::new(200).set_body_string("CodeCommitInstanceRole"))
+            .named("imds role name")
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(
+                "/latest/meta-data/iam/security-credentials/CodeCommitInstanceRole",
+            ))
+            .and(header("x-aws-ec2-metadata-token", token))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                "Code": "Success",
+                "Type": "AWS-HMAC",
+                "LastUpdated": rfc3339(SystemTime::now()),
+                "AccessKeyId": ISSUED_KEY,
+                "SecretAccessKey": ISSUED_SECRET,
+                "Token": ISSUED_TOKEN,
+                "Expiration": rfc3339(expires),
+            })))
+            .expect(1)
+            .named("imds role credentials")
+            .mount(&server)
+            .await;
+    });
+    let sandbox = Sandbox::new();
+    let assert = with_instance_metadata(helper(&sandbox), &server)
+        .arg("get")
+        .write_stdin(REQUEST)
+        .assert()
+        .success();
+    assert_signed_with_issued_credentials(&stdout_of(&assert), expires);
+}
+
 /// Matches a SigV4 `Authorization` header made with the given access key id.
 fn header_contains_credential(access_key_id: &'static str) -> impl wiremock::Match {
     move |request: &wiremock::Request| {
