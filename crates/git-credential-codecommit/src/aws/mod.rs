@@ -116,9 +116,7 @@ impl AwsSource for SdkSource {
                         .await
                 }
                 // The SDK's default chain, each provider built only if the chain reaches it.
-                None => {
-                    lazy_chain::default_chain(config, Region::new(region.to_owned())).await
-                }
+                None => lazy_chain::default_chain(config, Region::new(region.to_owned())).await,
             }
         })?;
         match result {
