@@ -26,9 +26,8 @@ use aws_config::ecs::EcsCredentialsProvider;
 use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
 use aws_config::environment::region::EnvironmentVariableRegionProvider;
 use aws_config::imds::credentials::ImdsCredentialsProvider;
-use aws_config::imds::region::ImdsRegionProvider;
 use aws_config::meta::credentials::CredentialsProviderChain;
-use aws_config::meta::region::{ProvideRegion, RegionProviderChain};
+use aws_config::meta::region::RegionProviderChain;
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::profile::region::ProfileFileRegionProvider;
 use aws_config::provider_config::ProviderConfig;
@@ -91,19 +90,10 @@ fn imds(config: &ProviderConfig) -> ImdsCredentialsProvider {
     ImdsCredentialsProvider::builder().configure(config).build()
 }
 
-/// The region chain `DefaultCredentialsChain::build` consults (environment, profile, instance
-/// metadata), with the instance metadata client built only if the first two have no region.
-pub fn region_chain(config: &ProviderConfig, profile: Option<&str>) -> RegionProviderChain {
-    let config_for_imds = config.clone();
-    configured_region(config, profile).or_else(LazyRegion(move || {
-        ImdsRegionProvider::builder()
-            .configure(&config_for_imds)
-            .build()
-    }))
-}
-
-/// The region the user configured: the environment, then the profile.
-fn configured_region(config: &ProviderConfig, profile: Option<&str>) -> RegionProviderChain {
+/// The region the user configured: the environment, then the profile. Instance metadata is not
+/// asked: the AWS CLI v1 and the Python git-remote-codecommit (botocore) do not ask it either,
+/// and off EC2 the question costs the metadata client's timeout.
+pub fn configured_region(config: &ProviderConfig, profile: Option<&str>) -> RegionProviderChain {
     let mut profile_region = ProfileFileRegionProvider::builder().configure(config);
     if let Some(name) = profile {
         profile_region = profile_region.profile_name(name);
@@ -176,21 +166,5 @@ where
                 .await;
             provider.provide_credentials().await
         })
-    }
-}
-
-/// A region provider built when it is first asked (it is asked at most once).
-struct LazyRegion<F>(F);
-
-impl<F> std::fmt::Debug for LazyRegion<F> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LazyRegion").finish_non_exhaustive()
-    }
-}
-
-impl<F: Fn() -> ImdsRegionProvider + Send + Sync> ProvideRegion for LazyRegion<F> {
-    fn region(&self) -> aws_config::meta::region::future::ProvideRegion<'_> {
-        let provider = (self.0)();
-        aws_config::meta::region::future::ProvideRegion::new(async move { provider.region().await })
     }
 }

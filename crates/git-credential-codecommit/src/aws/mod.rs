@@ -132,10 +132,7 @@ impl AwsSource for SdkSource {
 
     fn region(&self, profile: Option<&str>) -> Result<Option<String>, AwsError> {
         self.block_on(async {
-            // The default region chain (environment, profile, instance metadata), built here with
-            // the same HTTP client as the credentials' chain: DefaultRegionChain cannot be given
-            // one, and the SDK panics instead of answering when instance metadata has none.
-            lazy_chain::region_chain(&provider_config(None), profile)
+            lazy_chain::configured_region(&provider_config(None), profile)
                 .region()
                 .await
                 .map(|r| r.to_string())

@@ -470,6 +470,40 @@ fn region_differs() {
     }
 }
 
+/// No region configured anywhere, instance metadata on (the sandbox turns it off) at a loopback
+/// stand-in: the doctor finds nothing to say about the region (the helper signs for the URL's)
+/// and asks instance metadata nothing, for the region or for the keys in the shared file.
+/// Off EC2 each question would wait for the metadata client's timeout.
+#[test]
+fn no_region_configured_asks_no_instance_metadata() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let server = rt.block_on(wiremock::MockServer::start());
+    rt.block_on(
+        wiremock::Mock::given(wiremock::matchers::any())
+            .respond_with(wiremock::ResponseTemplate::new(404))
+            .expect(0)
+            .named("instance metadata")
+            .mount(&server),
+    );
+    let metadata = server.uri();
+    for m in Machine::each() {
+        m.global(SCOPED).with_aws();
+        m.sandbox.write_aws_config("");
+        let run = m.doctor_in(
+            m.sandbox.root(),
+            &[URL, "--format", "json"],
+            &[
+                ("AWS_EC2_METADATA_DISABLED", "false"),
+                ("AWS_EC2_METADATA_SERVICE_ENDPOINT", &metadata),
+            ],
+        );
+        run.expect("region-differs", None, 0);
+    }
+}
+
 #[test]
 fn username_with_at() {
     let unencoded =
