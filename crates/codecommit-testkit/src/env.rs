@@ -94,6 +94,13 @@ impl ChildEnv {
             .set("AWS_EC2_METADATA_DISABLED", "true")
     }
 
+    /// Turns instance metadata back on, at `endpoint` (a loopback stand-in), for the tests and
+    /// benchmarks of what a helper asks it: on a user's machine it is on.
+    pub fn instance_metadata(self, endpoint: &str) -> Self {
+        self.set("AWS_EC2_METADATA_DISABLED", "false")
+            .set("AWS_EC2_METADATA_SERVICE_ENDPOINT", endpoint)
+    }
+
     /// `PATH` is exactly these directories, in order: "command not found" is real, and nothing
     /// from the machine's `PATH` gets in unless it is listed.
     ///
@@ -238,6 +245,15 @@ mod tests {
         assert_eq!(
             get(&env, "AWS_EC2_METADATA_DISABLED").as_deref(),
             Some("true")
+        );
+        let env = env.instance_metadata("http://127.0.0.1:9");
+        assert_eq!(
+            get(&env, "AWS_EC2_METADATA_DISABLED").as_deref(),
+            Some("false")
+        );
+        assert_eq!(
+            get(&env, "AWS_EC2_METADATA_SERVICE_ENDPOINT").as_deref(),
+            Some("http://127.0.0.1:9")
         );
 
         let env = ChildEnv::for_unix().path([PathBuf::from("/a"), PathBuf::from("/b c")]);

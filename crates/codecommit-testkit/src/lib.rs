@@ -80,6 +80,8 @@ pub fn require_tool(name: &str, override_env: &str) -> PathBuf {
 pub struct Sandbox {
     root: tempfile::TempDir,
     path: Vec<PathBuf>,
+    /// Where instance metadata answers, if on ([`Sandbox::with_instance_metadata`]).
+    instance_metadata: Option<String>,
 }
 
 impl Sandbox {
@@ -94,6 +96,7 @@ impl Sandbox {
         let sandbox = Sandbox {
             root,
             path: Vec::new(),
+            instance_metadata: None,
         };
         std::fs::write(sandbox.gitconfig_global(), "").expect("empty global gitconfig");
         std::fs::write(sandbox.gitconfig_system(), "").expect("empty system gitconfig");
@@ -148,6 +151,12 @@ impl Sandbox {
         sandbox
     }
 
+    /// Instance metadata on, at `endpoint` (a loopback stand-in), instead of off.
+    pub fn with_instance_metadata(mut self, endpoint: String) -> Self {
+        self.instance_metadata = Some(endpoint);
+        self
+    }
+
     /// Writes `~/.aws/config` (shared config file syntax: `[default]`, `[profile NAME]`).
     pub fn write_aws_config(&self, text: &str) -> &Self {
         std::fs::write(self.aws_config(), text).expect("write sandbox ~/.aws/config");
@@ -164,13 +173,17 @@ impl Sandbox {
     pub fn env(&self) -> ChildEnv {
         let mut path = vec![self.bin()];
         path.extend(self.path.iter().cloned());
-        ChildEnv::new()
+        let env = ChildEnv::new()
             .home(&self.home())
             .git_config(Some(&self.gitconfig_system()), &self.gitconfig_global())
             .no_prompt()
             .tmp(&self.root().join("tmp"))
             .aws_files(&self.aws_config(), &self.aws_credentials())
-            .path(path)
+            .path(path);
+        match &self.instance_metadata {
+            Some(endpoint) => env.instance_metadata(endpoint),
+            None => env,
+        }
     }
 
     /// A command that runs in the sandbox with [`Sandbox::env`] and nothing else.

@@ -29,12 +29,10 @@ const REQUEST: &[u8] =
 /// The smallest program that does what git asks of a helper: read the request and exit.
 const FLOOR: &str = "/bin/cat";
 
-fn once(sandbox: &Sandbox, metadata: &str, program: &Path, args: &[&str]) -> Duration {
+fn once(sandbox: &Sandbox, program: &Path, args: &[&str]) -> Duration {
     let started = Instant::now();
     let mut child = sandbox
         .command(program)
-        .env("AWS_EC2_METADATA_DISABLED", "false")
-        .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", metadata)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -70,7 +68,13 @@ fn main() {
     }
     let ours = Path::new(env!("CARGO_BIN_EXE_git-credential-codecommit"));
     let aws = find_tool("aws", "CODECOMMIT_TEST_AWS");
-    let mut sandbox = Sandbox::new();
+    // Instance metadata: bound, never accepted; connections wait in its backlog until the client
+    // gives up.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let mut sandbox = Sandbox::new().with_instance_metadata(format!(
+        "http://{}",
+        silent.local_addr().expect("its address")
+    ));
     if let Some(aws) = &aws {
         // The AWS CLI's entry point is a script: it needs its interpreter's directory.
         sandbox = sandbox
@@ -81,11 +85,7 @@ fn main() {
         "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
     );
 
-    // Bound, never accepted: connections wait in its backlog until the client gives up.
-    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
-    let metadata = format!("http://{}", silent.local_addr().expect("its address"));
-    let run = |program: &Path, args: &[&str]| once(&sandbox, &metadata, program, args);
-
+    let run = |program: &Path, args: &[&str]| once(&sandbox, program, args);
     let rounds = 200;
     let aws_every = 10; // the AWS CLI takes about half a second: sample it every 10th round
     for _ in 0..20 {

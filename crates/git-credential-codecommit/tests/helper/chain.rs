@@ -63,7 +63,7 @@ fn assert_signed_with_issued_credentials(stdout: &str, credentials_expire: Syste
     );
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -375,24 +375,9 @@ fn credential_process_profile() {
     assert_signed_with_issued_credentials(&stdout_of(&assert), expires);
 }
 
-/// Turns instance metadata back on (the sandbox turns it off) with `server` as the instance
-/// metadata service, on loopback like every other stand-in.
-fn with_instance_metadata(
-    mut command: assert_cmd::Command,
-    server: &MockServer,
-) -> assert_cmd::Command {
-    command
-        .env("AWS_EC2_METADATA_DISABLED", "false")
-        .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", server.uri());
-    command
-}
-
-/// The most common set-up, keys in the shared file and no region anywhere, must cost no request:
-/// the SDK's default chain would first ask instance metadata for a region (a round trip, and off
-/// EC2 a wait for its timeout, on every git fetch).
-#[test]
-fn keys_in_the_shared_file_never_ask_instance_metadata() {
-    let rt = runtime();
+/// An instance metadata stand-in that must not be asked anything: its `expect(0)` is verified
+/// when it drops, at the end of the test.
+pub fn unasked_instance_metadata(rt: &tokio::runtime::Runtime) -> MockServer {
     let server = rt.block_on(MockServer::start());
     rt.block_on(
         Mock::given(wiremock::matchers::any())
@@ -401,11 +386,21 @@ fn keys_in_the_shared_file_never_ask_instance_metadata() {
             .named("instance metadata")
             .mount(&server),
     );
-    let sandbox = Sandbox::new();
+    server
+}
+
+/// The most common set-up, keys in the shared file and no region anywhere, must cost no request:
+/// the SDK's default chain would first ask instance metadata for a region (a round trip, and off
+/// EC2 a wait for its timeout, on every git fetch).
+#[test]
+fn keys_in_the_shared_file_never_ask_instance_metadata() {
+    let rt = runtime();
+    let server = unasked_instance_metadata(&rt);
+    let sandbox = Sandbox::new().with_instance_metadata(server.uri());
     sandbox.write_aws_credentials(
         "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = filesecret\n",
     );
-    let assert = with_instance_metadata(helper(&sandbox), &server)
+    let assert = helper(&sandbox)
         .arg("get")
         .write_stdin(REQUEST)
         .assert()
@@ -461,8 +456,8 @@ fn instance_metadata_credentials() {
             .mount(&server)
             .await;
     });
-    let sandbox = Sandbox::new();
-    let assert = with_instance_metadata(helper(&sandbox), &server)
+    let sandbox = Sandbox::new().with_instance_metadata(server.uri());
+    let assert = helper(&sandbox)
         .arg("get")
         .write_stdin(REQUEST)
         .assert()

@@ -7,6 +7,7 @@
 //! doctor runs with `HOME=<sandbox>/home`, `GIT_CONFIG_SYSTEM=<sandbox>/gitconfig-system` and
 //! `PATH=<sandbox>/bin:<git's directory>:/usr/bin:/bin`.
 use super::binary::{BIN, SECRET, TOKEN};
+use super::chain::{runtime, unasked_instance_metadata};
 use codecommit_testkit::Sandbox;
 use git_credential_codecommit::doctor::checks::applied_helpers;
 use git_credential_codecommit::doctor::gitconfig::{ENTRIES_QUERY, Version, parse_entries};
@@ -476,31 +477,16 @@ fn region_differs() {
 /// Off EC2 each question would wait for the metadata client's timeout.
 #[test]
 fn no_region_configured_asks_no_instance_metadata() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let server = rt.block_on(wiremock::MockServer::start());
-    rt.block_on(
-        wiremock::Mock::given(wiremock::matchers::any())
-            .respond_with(wiremock::ResponseTemplate::new(404))
-            .expect(0)
-            .named("instance metadata")
-            .mount(&server),
-    );
-    let metadata = server.uri();
-    for m in Machine::each() {
+    let rt = runtime();
+    let server = unasked_instance_metadata(&rt);
+    for Machine { sandbox, git } in Machine::each() {
+        let m = Machine {
+            sandbox: sandbox.with_instance_metadata(server.uri()),
+            git,
+        };
         m.global(SCOPED).with_aws();
         m.sandbox.write_aws_config("");
-        let run = m.doctor_in(
-            m.sandbox.root(),
-            &[URL, "--format", "json"],
-            &[
-                ("AWS_EC2_METADATA_DISABLED", "false"),
-                ("AWS_EC2_METADATA_SERVICE_ENDPOINT", &metadata),
-            ],
-        );
-        run.expect("region-differs", None, 0);
+        m.json(URL).expect("region-differs", None, 0);
     }
 }
 
