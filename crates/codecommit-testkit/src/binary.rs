@@ -35,8 +35,9 @@ pub fn try_cargo_bin(package: &str, bin: &str) -> Result<PathBuf, String> {
     }
     let exe = std::env::current_exe()
         .map_err(|e| format!("cannot find the running test program: {e}"))?;
+    let layout = Layout::of_test(&exe)?;
     let cargo = std::env::var_os("CARGO");
-    let path = build(cargo, &exe, package, bin)?;
+    let path = build(cargo, &layout, &layout.profile_args(), package, bin)?;
     built.insert(key, path.clone());
     Ok(path)
 }
@@ -78,10 +79,56 @@ impl Layout {
     }
 }
 
-fn build(cargo: Option<OsString>, exe: &Path, package: &str, bin: &str) -> Result<PathBuf, String> {
-    let layout = Layout::of_test(exe)?;
+/// The binary `bin` of `package` as the README installs it: a release build, on Linux with glibc
+/// statically linked and position-dependent (`.cargo/static-linux.toml`, with the target named so
+/// the flags reach the binaries only), elsewhere cargo's own release build. Built by the cargo
+/// running this test or benchmark into its target directory; panics with the reason when it
+/// cannot be built.
+#[track_caller]
+pub fn installed_bin(package: &str, bin: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the running test program");
+    let layout = Layout::of_test(&exe).unwrap_or_else(|e| panic!("{e}"));
+    let installed = Layout {
+        profile_dir: match installed_target() {
+            Some(target) => layout.target_dir.join(target).join("release"),
+            None => layout.target_dir.join("release"),
+        },
+        target_dir: layout.target_dir,
+    };
+    let mut args: Vec<OsString> = vec!["--release".into(), "--locked".into()];
+    if let Some(target) = installed_target() {
+        let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.cargo/static-linux.toml");
+        args.extend(["--target".into(), target.into(), "--config".into()]);
+        args.push(config.into());
+    }
+    build(std::env::var_os("CARGO"), &installed, &args, package, bin)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The target named for the installed build: this host's, where `.cargo/static-linux.toml`
+/// applies (Linux with glibc); `None` elsewhere, where the installed build is cargo's own.
+fn installed_target() -> Option<String> {
+    cfg!(all(target_os = "linux", target_env = "gnu"))
+        .then(|| format!("{}-unknown-linux-gnu", std::env::consts::ARCH))
+}
+
+fn build(
+    cargo: Option<OsString>,
+    layout: &Layout,
+    profile_args: &[OsString],
+    package: &str,
+    bin: &str,
+) -> Result<PathBuf, String> {
     let file = format!("{bin}{}", std::env::consts::EXE_SUFFIX);
-    let by_hand = format!("cargo build -p {package} --bin {bin}");
+    let by_hand = format!(
+        "cargo build -p {package} --bin {bin} {}",
+        profile_args
+            .iter()
+            .map(|a| a.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let by_hand = by_hand.trim_end();
     let Some(cargo) = cargo.filter(|c| !c.is_empty()) else {
         return Err(format!(
             "CARGO is not set, so this test cannot build {file} from the current sources: run it \
@@ -91,7 +138,7 @@ fn build(cargo: Option<OsString>, exe: &Path, package: &str, bin: &str) -> Resul
     let mut command = Command::new(&cargo);
     command
         .args(["build", "--quiet", "-p", package, "--bin", bin])
-        .args(layout.profile_args())
+        .args(profile_args)
         .arg("--target-dir")
         .arg(&layout.target_dir);
     let status = command.status().map_err(|e| {
@@ -145,9 +192,12 @@ mod tests {
 
     #[test]
     fn without_cargo_it_says_how_to_run_the_test() {
+        let layout =
+            Layout::of_test(Path::new("/w/target/debug/deps/mock-0123abcd")).expect("a layout");
         let err = build(
             None,
-            Path::new("/w/target/debug/deps/mock-0123abcd"),
+            &layout,
+            &layout.profile_args(),
             "git-credential-codecommit",
             "git-credential-codecommit",
         )

@@ -1,6 +1,8 @@
 //! One `get` as git runs it: a whole process, a request on stdin, keys from the shared
-//! credentials file. Side by side with `aws codecommit credential-helper get` when the AWS CLI
-//! is found (CODECOMMIT_TEST_AWS or PATH), interleaved so machine noise hits both alike.
+//! credentials file. The helper measured is the one the README installs (`installed_bin`: on
+//! Linux, glibc linked in and position-dependent), beside cargo's default build of the same code
+//! (dynamically linked, position-independent) and `aws codecommit credential-helper get` when the
+//! AWS CLI is found (CODECOMMIT_TEST_AWS or PATH), interleaved so machine noise hits all alike.
 //!
 //! `CODECOMMIT_BENCH_BASELINE=/path/to/an/older/git-credential-codecommit` adds that build,
 //! interleaved too, to show whether a change made `get` slower.
@@ -17,6 +19,7 @@
 //! the ratio; the goals (under 5 ms, at least 100x faster) are reported, not asserted: timing
 //! belongs in benchmarks, not in tests that a busy machine would make flaky.
 use codecommit_testkit::bench::{self, median, ms, percentile};
+use codecommit_testkit::binary::installed_bin;
 use codecommit_testkit::{Sandbox, find_tool};
 use std::io::Write;
 use std::path::Path;
@@ -66,7 +69,9 @@ fn main() {
     if bench::filtered_out("get") {
         return;
     }
-    let ours = Path::new(env!("CARGO_BIN_EXE_git-credential-codecommit"));
+    let installed = installed_bin("git-credential-codecommit", "git-credential-codecommit");
+    let ours = installed.as_path();
+    let default_build = Path::new(env!("CARGO_BIN_EXE_git-credential-codecommit"));
     let aws = find_tool("aws", "CODECOMMIT_TEST_AWS");
     // Instance metadata: bound, never accepted; connections wait in its backlog until the client
     // gives up.
@@ -90,6 +95,7 @@ fn main() {
     let aws_every = 10; // the AWS CLI takes about half a second: sample it every 10th round
     for _ in 0..20 {
         run(ours, &["get"]);
+        run(default_build, &["get"]);
     }
     if let Some(aws) = &aws {
         run(aws, &["codecommit", "credential-helper", "get"]);
@@ -98,11 +104,13 @@ fn main() {
     let floor = Path::new(FLOOR);
     let mut floor_samples = Vec::with_capacity(rounds);
     let mut our_samples = Vec::with_capacity(rounds);
+    let mut default_samples = Vec::with_capacity(rounds);
     let mut baseline_samples = Vec::new();
     let mut aws_samples = Vec::new();
     for round in 0..rounds {
         floor_samples.push(run(floor, &[]));
         our_samples.push(run(ours, &["get"]));
+        default_samples.push(run(default_build, &["get"]));
         if let Some(baseline) = &baseline {
             baseline_samples.push(run(baseline, &["get"]));
         }
@@ -113,7 +121,8 @@ fn main() {
 
     let our_median = median(&mut our_samples);
     println!(
-        "git-credential-codecommit get: median {} (p10 {}, p90 {}, {} runs)",
+        "git-credential-codecommit get, as installed ({}): median {} (p10 {}, p90 {}, {} runs)",
+        ours.display(),
         ms(our_median),
         ms(percentile(&our_samples, 0.1)),
         ms(percentile(&our_samples, 0.9)),
@@ -135,6 +144,15 @@ fn main() {
         ms(percentile(&floor_samples, 0.1)),
         ms(percentile(&floor_samples, 0.9)),
         if to_floor <= 1.5 { "met" } else { "MISSED" }
+    );
+    let default_median = median(&mut default_samples);
+    println!(
+        "cargo's default build ({}) get: median {} (p10 {}, p90 {}); default / floor = {:.2}",
+        default_build.display(),
+        ms(default_median),
+        ms(percentile(&default_samples, 0.1)),
+        ms(percentile(&default_samples, 0.9)),
+        default_median.as_secs_f64() / floor_median.as_secs_f64()
     );
     if let Some(baseline) = &baseline {
         let base_median = median(&mut baseline_samples);
