@@ -57,13 +57,14 @@ bash docker/base/build.sh "${base_releases[@]}" >target/docker-base.log 2>&1 &
 base_pid=$!
 
 build_static() {
-  # The target is named so RUSTFLAGS apply to the binaries only, not to build scripts and
-  # proc macros; ring (the TLS crypto) compiles its C with the same static flag. These
-  # binaries are test fixtures: the release profile's thin LTO and single codegen unit would
-  # double the build time on a fresh 2-core machine for nothing the tests can see.
-  RUSTFLAGS="-C target-feature=+crt-static" \
-    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-    cargo build --release --locked --quiet \
+  # Linked as the README installs the helper (.cargo/static-linux.toml: glibc linked in, a
+  # static-pie with packed relocations), so the containers replay the installed form on every
+  # release. The target is named so the flags apply to the binaries only, not to build scripts
+  # and proc macros; ring (the TLS crypto) compiles its C with the same flags. Thin LTO and a
+  # single codegen unit are left out: they would double the build time on a fresh 2-core
+  # machine for nothing the tests can see.
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo build --release --locked --quiet --config .cargo/static-linux.toml \
     --target "$target" --target-dir "$static_dir" -p git-credential-codecommit -p codecommit-mock -p codecommit-replay ||
     return 1
   local b
