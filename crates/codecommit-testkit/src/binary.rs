@@ -97,12 +97,16 @@ pub fn installed_bin(package: &str, bin: &str) -> PathBuf {
     };
     let mut args: Vec<OsString> = vec!["--release".into(), "--locked".into()];
     if let Some(target) = installed_target() {
-        let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.cargo/static-linux.toml");
         args.extend(["--target".into(), target.into(), "--config".into()]);
-        args.push(config.into());
+        args.push(static_linux_config().into());
     }
     build(std::env::var_os("CARGO"), &installed, &args, package, bin)
         .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The flags of the installed build on Linux, in the workspace's `.cargo`.
+fn static_linux_config() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.cargo/static-linux.toml")
 }
 
 /// The target named for the installed build: this host's, where `.cargo/static-linux.toml`
@@ -208,6 +212,32 @@ mod tests {
                 "cargo build -p git-credential-codecommit --bin git-credential-codecommit"
             ),
             "{err}"
+        );
+    }
+
+    /// The file the README's install command and docker/build.sh pass with `--config`: there, and
+    /// linking glibc in for Linux targets only (the full build is the benchmark's to run).
+    #[test]
+    fn the_installed_builds_flags_are_where_the_install_command_looks() {
+        let path = static_linux_config();
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let config: toml::Table = text.parse().expect("valid TOML");
+        let targets = config["target"].as_table().expect("a [target] table");
+        assert_eq!(targets.len(), 1, "{targets:?}");
+        let (cfg, table) = targets.iter().next().expect("one target");
+        assert_eq!(cfg, r#"cfg(all(target_os = "linux", target_env = "gnu"))"#);
+        let flags: Vec<&str> = table["rustflags"]
+            .as_array()
+            .expect("rustflags")
+            .iter()
+            .filter_map(|f| f.as_str())
+            .collect();
+        assert!(
+            flags
+                .windows(2)
+                .any(|w| w == ["-C", "target-feature=+crt-static"]),
+            "{flags:?}"
         );
     }
 
