@@ -7,9 +7,12 @@
 //!   CodeCommit's SigV4 check), beside `git ls-remote https://…` with the credential helper, the
 //!   way the guide's other recommendation reaches the same repository.
 //!
+//! Ours is the build the README installs (`installed_bin`: on Linux, a static-pie).
+//!
 //! `cargo bench -p git-credential-codecommit --bench remote`. Figures are printed, not asserted.
 use codecommit_mock::{Config, Mock, Options};
 use codecommit_testkit::bench::{self, median, ms, timed};
+use codecommit_testkit::binary::installed_bin;
 use codecommit_testkit::world::{ALICE_KEY, ALICE_SECRET, REGION, REPO};
 use codecommit_testkit::{Sandbox, find_tool};
 use std::path::{Path, PathBuf};
@@ -66,8 +69,9 @@ fn main() {
     if bench::filtered_out("remote") {
         return;
     }
-    let ours = PathBuf::from(env!("CARGO_BIN_EXE_git-remote-codecommit"));
-    let helper = PathBuf::from(env!("CARGO_BIN_EXE_git-credential-codecommit"));
+    // Both as the README installs them (on Linux a static-pie), as the `get` benchmark measures.
+    let ours = installed_bin("git-credential-codecommit", "git-remote-codecommit");
+    let helper = installed_bin("git-credential-codecommit", "git-credential-codecommit");
     let Some(python) = find_tool("git-remote-codecommit", "CODECOMMIT_TEST_GRC") else {
         eprintln!("git-remote-codecommit (the Python package) not found: set CODECOMMIT_TEST_GRC");
         std::process::exit(1);
