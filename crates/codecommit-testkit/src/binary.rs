@@ -80,26 +80,27 @@ impl Layout {
 }
 
 /// The binary `bin` of `package` as the README installs it: a release build, on Linux with glibc
-/// statically linked and position-dependent (`.cargo/static-linux.toml`, with the target named so
-/// the flags reach the binaries only), elsewhere cargo's own release build. Built by the cargo
+/// a static-pie (`.cargo/static-linux.toml`, with the target named so the flags reach the
+/// binaries only), elsewhere cargo's own release build. Built by the cargo
 /// running this test or benchmark into its target directory; panics with the reason when it
 /// cannot be built.
 #[track_caller]
 pub fn installed_bin(package: &str, bin: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("the running test program");
     let layout = Layout::of_test(&exe).unwrap_or_else(|e| panic!("{e}"));
-    let installed = Layout {
-        profile_dir: match installed_target() {
-            Some(target) => layout.target_dir.join(target).join("release"),
-            None => layout.target_dir.join("release"),
-        },
-        target_dir: layout.target_dir,
-    };
+    let target = installed_target();
     let mut args: Vec<OsString> = vec!["--release".into(), "--locked".into()];
-    if let Some(target) = installed_target() {
+    let mut profile_dir = layout.target_dir.clone();
+    if let Some(target) = &target {
         args.extend(["--target".into(), target.into(), "--config".into()]);
         args.push(static_linux_config().into());
+        profile_dir.push(target);
     }
+    profile_dir.push("release");
+    let installed = Layout {
+        profile_dir,
+        target_dir: layout.target_dir,
+    };
     build(std::env::var_os("CARGO"), &installed, &args, package, bin)
         .unwrap_or_else(|e| panic!("{e}"))
 }

@@ -1,6 +1,6 @@
 //! One `get` as git runs it: a whole process, a request on stdin, keys from the shared
 //! credentials file. The helper measured is the one the README installs (`installed_bin`: on
-//! Linux, glibc linked in and position-dependent), beside cargo's default build of the same code
+//! Linux, glibc linked in, a static-pie), beside cargo's default build of the same code
 //! (dynamically linked, position-independent) and `aws codecommit credential-helper get` when the
 //! AWS CLI is found (CODECOMMIT_TEST_AWS or PATH), interleaved so machine noise hits all alike.
 //!
