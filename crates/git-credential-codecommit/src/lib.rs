@@ -9,6 +9,7 @@
 //! - [`protocol`]: git's credential protocol on stdin and stdout;
 //! - [`endpoint`]: which hosts are CodeCommit's, and their region;
 //! - [`sign`]: the SigV4 `GIT` password;
+//! - [`git`]: git's releases and what each does with a helper's answer, and the git calling it;
 //! - [`aws`]: credentials and region from the AWS SDK for Rust;
 //! - [`program`]: the helper itself, `run` with its inputs passed in;
 //! - [`remote`]: `git-remote-codecommit`, the remote helper for `codecommit://` URLs;
@@ -21,6 +22,7 @@ pub mod aws;
 pub mod configure;
 pub mod doctor;
 pub mod endpoint;
+pub mod git;
 pub mod program;
 pub mod protocol;
 pub mod remote;

@@ -9,9 +9,15 @@ fn main() -> ExitCode {
     // spares a second parse of the command line (`run` parses it) on every call.
     program::init_log(args.iter().skip(1).any(|arg| arg == "--debug"));
     let aws = SdkSource::new();
+    let git_version = || {
+        git_credential_codecommit::git::caller::version(
+            std::env::var_os(git_credential_codecommit::git::caller::EXEC_PATH_ENV).as_deref(),
+        )
+    };
     let context = Context {
         aws: &aws,
         now: &SystemTime::now,
+        git_version: &git_version,
     };
     let code = program::run(
         args,

@@ -11,6 +11,7 @@
 
 use crate::aws::{AwsError, AwsSource};
 use crate::endpoint::{Endpoint, split_port};
+use crate::git::Version;
 use crate::protocol::{Form, ParseError, Request, Response, WriteError};
 use crate::sign::{self, GitRequest, PASSWORD_LIFETIME};
 use clap::{Parser, Subcommand};
@@ -131,6 +132,9 @@ pub struct Context<'a> {
     pub aws: &'a dyn AwsSource,
     /// Read once, right before signing (after any slow credential lookup).
     pub now: &'a dyn Fn() -> SystemTime,
+    /// The release of the git that runs the helper ([`crate::git::caller::version`]), asked
+    /// only when git offers `capability[]=authtype`; `None` when it cannot be told.
+    pub git_version: &'a dyn Fn() -> Option<Version>,
 }
 
 impl std::fmt::Debug for Context<'_> {
@@ -346,16 +350,28 @@ fn get(
         .into(),
         password: git_request.password(&credentials.secret_access_key),
         password_expiry_utc: Some(unix_seconds(expiry)),
-        // Git 2.46 and later offer `authtype` over HTTP: answer with an ephemeral credential,
-        // which no store can keep; every other git gets today's user name and password.
-        form: if request.offers("authtype") {
-            Form::AuthType
-        } else {
-            Form::Password
-        },
+        form: form(&request, context.git_version),
     };
     response.write(stdout)?;
     Ok(())
+}
+
+/// The form of the answer: an ephemeral `authtype` credential, which no store can keep, where
+/// git carries it on every request; a user name and password everywhere else.
+///
+/// Git 2.46 to 2.53 offer `authtype` but leave it off the probe of a request larger than
+/// `http.postBuffer`, so a push over 1 MiB would fail with a 401 (see
+/// [`Version::carries_authtype_on_large_requests`]); they get the user name and password, with
+/// `password_expiry_utc`, which expiry-aware stores honour. A git whose release cannot be told
+/// gets the form every release understands.
+pub fn form(request: &Request, git_version: &dyn Fn() -> Option<Version>) -> Form {
+    if !request.offers("authtype") {
+        return Form::Password;
+    }
+    match git_version() {
+        Some(version) if version.carries_authtype_on_large_requests() => Form::AuthType,
+        _ => Form::Password,
+    }
 }
 
 fn unix_seconds(time: SystemTime) -> u64 {

@@ -23,6 +23,8 @@ fn main() -> ExitCode {
     let context = Context {
         aws: &aws,
         now: &SystemTime::now,
+        // A remote helper hands git a URL, never a credential answer: no form to choose.
+        git_version: &|| None,
     };
     let endpoint = std::env::var(ENDPOINT_ENV).ok();
     let signed = match remote::sign_url(&url, endpoint.as_deref(), &context) {

@@ -15,8 +15,6 @@ pub const EXPIRY_SINCE: Version = Version(2, 40, 0);
 /// From 2.53 git prompts instead of sending an empty user name and password (replayed in
 /// `scenarios/windows-empty-auth.toml`).
 pub const EMPTY_AUTH_PROMPTS_SINCE: Version = Version(2, 53, 0);
-/// Git offers helpers the `authtype` capability from 2.46.
-pub const AUTHTYPE_SINCE: Version = Version(2, 46, 0);
 /// `http.proactiveAuth` arrived in 2.46.
 pub const PROACTIVE_AUTH_SINCE: Version = Version(2, 46, 0);
 
@@ -353,9 +351,13 @@ fn storing_first(
             Kind::Storing(name) => keeps_expiry(name, inputs.git),
             _ => false,
         });
-    // From git 2.46 this helper answers the `authtype` capability with an ephemeral credential
-    // and no password: no store keeps it (scenarios replay each store on git 2.47).
-    let saved_by_authtype = ours.helper.kind == Kind::Native && inputs.git >= AUTHTYPE_SINCE;
+    // Where git carries an `authtype` answer on every request (2.54 and later), this helper
+    // answers the capability with an ephemeral credential and no password: no store keeps it.
+    // Git 2.46 to 2.53 get a user name and password (their probe of a large request would lose
+    // the credential), which stores keep like the AWS CLI's (scenarios replay each store on
+    // 2.47, 2.53 and 2.55).
+    let saved_by_authtype =
+        ours.helper.kind == Kind::Native && inputs.git.carries_authtype_on_large_requests();
     let mut finding = if saved_by_authtype {
         Finding::new(
             "storing-helper-first",

@@ -4,33 +4,10 @@
 //! them; only git's own "bad config line" message is read, to point at the line.
 
 use std::ffi::OsStr;
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// A git release, `2.39.5` (Git for Windows' `.windows.N` and Apple's suffix dropped).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Version(pub u32, pub u32, pub u32);
-
-impl Version {
-    pub fn parse(text: &str) -> Option<Version> {
-        let number = text.trim().strip_prefix("git version ")?;
-        let mut parts = number
-            .split(|c: char| !c.is_ascii_digit())
-            .map(|p| p.parse::<u32>().ok());
-        Some(Version(
-            parts.next()??,
-            parts.next()??,
-            parts.next().flatten().unwrap_or(0),
-        ))
-    }
-}
-
-impl fmt::Display for Version {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}.{}", self.0, self.1, self.2)
-    }
-}
+pub use crate::git::Version;
 
 /// `--show-scope` arrived in git 2.26.
 pub const OLDEST: Version = Version(2, 26, 0);
@@ -273,24 +250,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn versions_of_every_vendor() {
-        assert_eq!(
-            Version::parse("git version 2.39.5\n"),
-            Some(Version(2, 39, 5))
-        );
-        assert_eq!(
-            Version::parse("git version 2.45.1.windows.1"),
-            Some(Version(2, 45, 1))
-        );
-        assert_eq!(
-            Version::parse("git version 2.39.3 (Apple Git-146)"),
-            Some(Version(2, 39, 3))
-        );
-        assert_eq!(Version::parse("git version 2.50"), Some(Version(2, 50, 0)));
-        assert_eq!(Version::parse("hub version 2.1"), None);
-    }
 
     #[test]
     fn entries_keep_order_origin_and_bare_keys() {

@@ -1,4 +1,6 @@
-use super::support::{NOW, REQUEST, StaticSource, at, run};
+use super::support::{NOW, REQUEST, StaticSource, at, run, run_under_git};
+use git_credential_codecommit::git::Version;
+use git_credential_codecommit::program::{self, Context};
 
 /// The password the AWS CLI prints for REQUEST at NOW with the example key (checked against the
 /// real AWS CLI in `aws_cli.rs`).
@@ -316,12 +318,21 @@ mod fuzz {
 /// What git 2.46 and later send over HTTP before the attributes.
 const OFFERS_AUTHTYPE: &str = "capability[]=authtype\ncapability[]=state\n";
 
+/// Git 2.54, the first release whose probe of a large request carries an `authtype` answer.
+const CARRIES_AUTHTYPE: Version = Version(2, 54, 0);
+
 #[test]
-fn offered_authtype_it_answers_the_same_basic_header_as_an_ephemeral_credential() {
+fn offered_authtype_by_a_git_that_carries_it_it_answers_the_same_basic_header_as_an_ephemeral_credential()
+ {
     use base64::Engine as _;
     let source = StaticSource::long_term();
     let plain = run(&source, &["get"], REQUEST);
-    let offered = run(&source, &["get"], &format!("{OFFERS_AUTHTYPE}{REQUEST}"));
+    let offered = run_under_git(
+        &source,
+        &["get"],
+        &format!("{OFFERS_AUTHTYPE}{REQUEST}"),
+        Some(CARRIES_AUTHTYPE),
+    );
     assert_eq!((offered.code, offered.stderr.as_str()), (0, ""));
     let lines: Vec<&str> = offered.stdout.lines().collect();
     assert_eq!(lines.len(), 5, "{}", offered.stdout);
@@ -350,6 +361,68 @@ fn offered_authtype_it_answers_the_same_basic_header_as_an_ephemeral_credential(
     assert_eq!(lines[2], format!("credential={expected}"));
 }
 
+/// Git 2.46 to 2.53 offer `authtype` but send the probe of a request over `http.postBuffer`
+/// without it (a 401, and the push fails): they get the user name and password, and so does a
+/// git whose release cannot be told.
+#[test]
+fn offered_authtype_by_a_git_that_loses_it_on_large_requests_it_answers_a_password() {
+    let source = StaticSource::long_term();
+    let plain = run(&source, &["get"], REQUEST);
+    for git in [
+        Some(Version(2, 46, 0)),
+        Some(Version(2, 47, 3)),
+        Some(Version(2, 53, 0)),
+        None,
+    ] {
+        let offered = run_under_git(
+            &source,
+            &["get"],
+            &format!("{OFFERS_AUTHTYPE}{REQUEST}"),
+            git,
+        );
+        assert_eq!(
+            (
+                offered.code,
+                offered.stdout.as_str(),
+                offered.stderr.as_str()
+            ),
+            (0, plain.stdout.as_str(), ""),
+            "git {git:?}"
+        );
+    }
+}
+
+/// The release is asked only when git offers `authtype`: older gits cost no second process.
+#[test]
+fn the_release_of_git_is_asked_only_when_it_offers_authtype() {
+    let source = StaticSource::long_term();
+    let asked = std::cell::Cell::new(0);
+    let git_version = || {
+        asked.set(asked.get() + 1);
+        Some(CARRIES_AUTHTYPE)
+    };
+    let now = || at(NOW);
+    let context = Context {
+        aws: &source,
+        now: &now,
+        git_version: &git_version,
+    };
+    for (input, times) in [
+        (REQUEST.to_owned(), 0),
+        (format!("{OFFERS_AUTHTYPE}{REQUEST}"), 1),
+    ] {
+        asked.set(0);
+        let code = program::run(
+            ["git-credential-codecommit", "get"],
+            &mut input.as_bytes(),
+            &mut Vec::new(),
+            &mut Vec::new(),
+            &context,
+        );
+        assert_eq!((code, asked.get()), (0, times), "{input}");
+    }
+}
+
 #[test]
 fn without_the_offer_the_answer_is_byte_for_byte_todays() {
     let source = StaticSource::long_term();
@@ -368,10 +441,11 @@ fn without_the_offer_the_answer_is_byte_for_byte_todays() {
 fn store_and_erase_of_an_authtype_credential_stay_silent() {
     let source = StaticSource::long_term();
     for op in ["store", "erase"] {
-        let out = run(
+        let out = run_under_git(
             &source,
             &[op],
             &format!("{OFFERS_AUTHTYPE}authtype=Basic\ncredential=QQ==\nephemeral=1\n{REQUEST}"),
+            Some(CARRIES_AUTHTYPE),
         );
         assert_eq!(
             (out.code, out.stdout.as_str(), out.stderr.as_str()),

@@ -87,6 +87,7 @@ fn sign(source: &StaticSource, url: &str, endpoint: Option<&str>) -> Result<Stri
     let context = Context {
         aws: source,
         now: &now,
+        git_version: &|| None,
     };
     sign_url(url, endpoint, &context).map(|s| s.url.expose().clone())
 }
@@ -106,6 +107,7 @@ fn the_signed_url_is_the_python_packages_for_its_own_test_vector() {
     let context = Context {
         aws: &source,
         now: &now,
+        git_version: &|| None,
     };
     let signed = sign_url("us-west-2://test_repo", None, &context).expect("signed");
     assert_eq!(

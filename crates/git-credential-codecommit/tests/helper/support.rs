@@ -1,5 +1,6 @@
 //! Fixed credentials and a fixed clock for in-process runs.
 use git_credential_codecommit::aws::{AwsCredentials, AwsError, AwsSource, ProfileSettings};
+use git_credential_codecommit::git::Version;
 use git_credential_codecommit::program::{self, Context};
 use git_credential_codecommit::secret::Secret;
 use std::cell::RefCell;
@@ -79,12 +80,24 @@ pub struct Run {
 }
 
 pub fn run(source: &StaticSource, args: &[&str], stdin: &str) -> Run {
+    run_under_git(source, args, stdin, None)
+}
+
+/// [`run`], started by a git of release `git` (`None`: a git whose release cannot be told, or
+/// no git at all).
+pub fn run_under_git(
+    source: &StaticSource,
+    args: &[&str],
+    stdin: &str,
+    git: Option<Version>,
+) -> Run {
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
     let now = || at(NOW);
     let context = Context {
         aws: source,
         now: &now,
+        git_version: &|| git,
     };
     let args = std::iter::once("git-credential-codecommit").chain(args.iter().copied());
     let code = program::run(
