@@ -173,11 +173,17 @@ fn default_www_authenticate() -> Vec<String> {
 }
 
 /// Faults in force when the mock starts (see [`crate::Faults`]).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultsConfig {
     #[serde(default)]
     pub throttle: bool,
+    /// Throttle only the first this many requests, then let requests through (0: off).
+    #[serde(default)]
+    pub throttle_first: u64,
+    /// `Retry-After` of every 429, in seconds. Short by default so replays stay fast.
+    #[serde(default = "default_retry_after")]
+    pub retry_after_secs: u64,
     #[serde(default)]
     pub server_error: bool,
     #[serde(default)]
@@ -188,6 +194,24 @@ pub struct FaultsConfig {
     /// Still read, so that an old file gets an error naming the new place.
     #[serde(default)]
     clock_offset_secs: Option<i64>,
+}
+
+impl Default for FaultsConfig {
+    fn default() -> Self {
+        FaultsConfig {
+            throttle: false,
+            throttle_first: 0,
+            retry_after_secs: default_retry_after(),
+            server_error: false,
+            drop_connections: false,
+            latency_ms: 0,
+            clock_offset_secs: None,
+        }
+    }
+}
+
+fn default_retry_after() -> u64 {
+    1
 }
 
 /// The mock's clock when it starts.

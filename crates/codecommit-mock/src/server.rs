@@ -9,7 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, combinators::BoxBody};
 use hyper::body::Incoming;
-use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
+use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use hyper::{Request, Response, StatusCode};
 
 use crate::auth::Gate;
@@ -238,6 +238,12 @@ pub async fn handle(
             entry.reason = Some(reason);
             let (status, body) = refusal(reason);
             let mut resp = full(status, body);
+            if reason == Reason::Throttled {
+                resp.headers_mut().insert(
+                    RETRY_AFTER,
+                    HeaderValue::from(state.faults.retry_after_secs()),
+                );
+            }
             if reason == Reason::NoCredentials {
                 for c in state.challenges_for(&target) {
                     if let Ok(v) = HeaderValue::from_str(&c) {

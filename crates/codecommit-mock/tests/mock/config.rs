@@ -92,3 +92,21 @@ fn static_hosts_must_be_dns_names() {
         "{e}"
     );
 }
+
+#[test]
+fn throttle_values_are_checked() {
+    let e = error(&(config_toml() + "\n[faults]\nretry_after_secs = -1\n"));
+    assert!(e.contains("retry_after_secs"), "{e}");
+    let e = error(&(config_toml() + "\n[faults]\nthrottle_first = true\n"));
+    assert!(e.contains("throttle_first"), "{e}");
+    let ok = Config::from_toml(
+        &(config_toml() + "\n[faults]\nthrottle_first = 3\nretry_after_secs = 0\n"),
+    )
+    .expect("valid faults");
+    assert_eq!(
+        (ok.faults.throttle_first, ok.faults.retry_after_secs),
+        (3, 0)
+    );
+    let default = Config::from_toml(&config_toml()).expect("config");
+    assert_eq!(default.faults.retry_after_secs, 1);
+}

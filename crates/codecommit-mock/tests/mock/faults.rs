@@ -1,4 +1,5 @@
-//! Faults switched at run time: throttling, 500s, dropped connections, latency.
+//! Faults switched at run time: throttling (all requests or the first K, with `Retry-After`),
+//! 500s, dropped connections, latency.
 
 use std::time::{Duration, Instant};
 
@@ -99,5 +100,72 @@ fn the_old_clock_key_names_its_new_place() {
     assert_eq!(
         e,
         "`[faults] clock_offset_secs` has moved: write `[clock]` with `offset_secs = 1200`"
+    );
+}
+
+/// 429s say when to retry: `Retry-After`, 1 second unless configured, `0` allowed.
+#[test]
+fn throttled_answers_carry_retry_after() {
+    let sandbox = Sandbox::new();
+    let url = format!("{REPO_URL}/info/refs?service=git-upload-pack");
+    let retry_after = |mock: &codecommit_mock::MockHandle| {
+        let out = run(curl(&sandbox, mock).args(["-D", "-"]).arg(&url));
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(text.contains("HTTP/1.1 429"), "{text}");
+        assert_last(mock, 429, Some(Reason::Throttled));
+        let values: Vec<String> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("retry-after: "))
+            .map(str::to_owned)
+            .collect();
+        values.join(",")
+    };
+
+    let mock = start();
+    mock.faults().set_throttle(true);
+    assert_eq!(retry_after(&mock), "1");
+    mock.faults().set_retry_after_secs(0);
+    assert_eq!(retry_after(&mock), "0");
+    drop(mock);
+
+    let text = config_toml() + "\n[faults]\nthrottle_first = 1\nretry_after_secs = 7\n";
+    let mock = start_with(codecommit_mock::Config::from_toml(&text).expect("config"));
+    assert_eq!(retry_after(&mock), "7");
+}
+
+/// Only the first K requests are throttled: a client that retries gets through, git (which
+/// does not retry by default) fails.
+#[test]
+fn throttle_first_lets_the_next_request_through() {
+    let text = config_toml() + "\n[faults]\nthrottle_first = 2\n";
+    let mock = start_with(codecommit_mock::Config::from_toml(&text).expect("config"));
+    let sandbox = Sandbox::new();
+    let url = format!("{REPO_URL}/info/refs?service=git-upload-pack");
+    let statuses: Vec<String> = (0..4)
+        .map(|_| curl_status(curl(&sandbox, &mock).arg(&url)))
+        .collect();
+    assert_eq!(statuses, ["429", "429", "401", "401"]);
+    assert_eq!(
+        reasons(&mock),
+        [
+            Reason::Throttled,
+            Reason::Throttled,
+            Reason::NoCredentials,
+            Reason::NoCredentials
+        ]
+    );
+
+    let git_bin = &gits()[0];
+    let creds = url_with("alice-at-111122223333", "alice-git-password", REPO_URL);
+    mock.faults().set_throttle_first(1);
+    fails(
+        git(&sandbox, git_bin, &mock).args(["ls-remote", &creds]),
+        "429",
+        &mock,
+    );
+    assert_last(&mock, 429, Some(Reason::Throttled));
+    ok(
+        git(&sandbox, git_bin, &mock).args(["ls-remote", &creds]),
+        &mock,
     );
 }
