@@ -2,10 +2,16 @@
 //!
 //! They act at the front door, before authentication, in this order: added latency, then a
 //! dropped connection, a 500 or a 429 (CodeCommit's "Rate Exceeded").
+//!
+//! One fault acts after the front door: the clock jump ([`Faults::advance_clock_after`]) moves
+//! the mock's clock once request K's status is known, so the rest of a git command is judged
+//! "later" with the password it got at the start.
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
+use crate::clock::Clock;
 use crate::config::FaultsConfig;
 
 #[derive(Debug)]
@@ -17,6 +23,42 @@ pub struct Faults {
     server_error: AtomicBool,
     drop_connections: AtomicBool,
     latency_ms: AtomicU64,
+    /// Count and size of an armed clock jump together, so a request never sees one without the
+    /// other; held only to count one request.
+    clock_jump: Mutex<Option<Armed>>,
+}
+
+/// An armed clock jump: `left` more requests, the last of which moves the clock by `by`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Armed {
+    left: u64,
+    by: Duration,
+}
+
+/// Request K's duty to move the clock, handed out when it reaches the front door
+/// ([`Faults::count_request`]). The jump happens when this is dropped: by
+/// [`ClockJump::apply`] once the request's status is known, or when the request is abandoned
+/// (its client hung up), so an armed jump is never lost.
+#[must_use = "the clock moves when this is dropped"]
+#[derive(Debug)]
+pub struct ClockJump<'a> {
+    clock: &'a Clock,
+    by: Duration,
+}
+
+impl ClockJump<'_> {
+    /// Moves the clock now.
+    pub fn apply(self) {}
+}
+
+impl Drop for ClockJump<'_> {
+    fn drop(&mut self) {
+        tracing::info!(
+            by_secs = self.by.as_secs(),
+            "clock jump fault: clock moved forward"
+        );
+        self.clock.advance(self.by);
+    }
 }
 
 impl Default for Faults {
@@ -46,6 +88,7 @@ impl Faults {
             server_error: AtomicBool::new(false),
             drop_connections: AtomicBool::new(false),
             latency_ms: AtomicU64::new(0),
+            clock_jump: Mutex::new(None),
         };
         f.apply(c);
         f
@@ -86,7 +129,43 @@ impl Faults {
     pub fn latency(&self) -> Duration {
         Duration::from_millis(self.latency_ms.load(Ordering::Relaxed))
     }
-    /// Switches every fault off.
+    /// Arms a one-shot clock jump: the `requests`-th request from now moves the mock's clock
+    /// forward by `by` once its status is known, so the next request is judged that much later
+    /// ("a long operation outlives the password"). Every request that reaches the front door
+    /// counts, whatever its answer (401, 429, dropped). Then the jump disarms. `0` moves the
+    /// clock at the next request's arrival, before it is judged. Arming again replaces the count.
+    pub fn advance_clock_after(&self, requests: u64, by: Duration) {
+        *self.armed() = Some(Armed { left: requests, by });
+    }
+    /// An armed clock jump: requests still to come (the last one moves the clock), and by how much.
+    pub fn clock_jump_pending(&self) -> Option<(u64, Duration)> {
+        self.armed().map(|a| (a.left, a.by))
+    }
+    /// Counts one request that reached the front door. The request that completes an armed
+    /// clock jump's count gets the jump, to apply once its status is known; the jump disarms.
+    pub fn count_request<'c>(&self, clock: &'c Clock) -> Option<ClockJump<'c>> {
+        let mut armed = self.armed();
+        let a = armed.as_mut()?;
+        if a.left > 1 {
+            a.left -= 1;
+            return None;
+        }
+        let Armed { left, by } = *a;
+        *armed = None;
+        let jump = ClockJump { clock, by };
+        if left == 0 {
+            // Armed for "after no request": this request is already judged later.
+            jump.apply();
+            return None;
+        }
+        Some(jump)
+    }
+    fn armed(&self) -> std::sync::MutexGuard<'_, Option<Armed>> {
+        // A poisoned lock only means another thread panicked holding it; the value is whole.
+        self.clock_jump.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Switches every fault off (and disarms the clock jump; the clock itself stays where it is).
     pub fn clear(&self) {
         self.apply(&FaultsConfig::default());
     }
@@ -98,6 +177,10 @@ impl Faults {
         self.set_server_error(c.server_error);
         self.set_drop_connections(c.drop_connections);
         self.set_latency(Duration::from_millis(c.latency_ms));
+        *self.armed() = c.advance_clock_after.map(|j| Armed {
+            left: j.requests,
+            by: Duration::from_secs(j.seconds),
+        });
     }
 
     /// The fault for the next request, if any (latency is separate: see [`Faults::latency`]).
@@ -161,5 +244,59 @@ mod tests {
         f.set_throttle_first(5);
         f.clear();
         assert_eq!(f.pick(), None);
+    }
+
+    #[test]
+    fn clock_jump_fires_once_on_the_kth_request() {
+        let f = Faults::default();
+        let clock = Clock::new(0);
+        assert!(f.count_request(&clock).is_none());
+        f.advance_clock_after(3, Duration::from_secs(960));
+        assert!(f.count_request(&clock).is_none());
+        assert!(f.count_request(&clock).is_none());
+        assert_eq!(f.clock_jump_pending(), Some((1, Duration::from_secs(960))));
+        let jump = f.count_request(&clock).expect("the third request jumps");
+        assert_eq!(f.clock_jump_pending(), None);
+        assert_eq!(clock.offset(), 0, "not before the request is done");
+        jump.apply();
+        assert_eq!(clock.offset(), 960);
+        assert!(f.count_request(&clock).is_none());
+        assert_eq!(clock.offset(), 960, "one shot");
+
+        // Abandoned: the jump still happens.
+        f.advance_clock_after(1, Duration::from_secs(40));
+        drop(f.count_request(&clock));
+        assert_eq!(clock.offset(), 1000);
+
+        // After no request: the next one arrives to the moved clock.
+        f.advance_clock_after(0, Duration::from_secs(5));
+        assert!(f.count_request(&clock).is_none());
+        assert_eq!(clock.offset(), 1005);
+
+        f.advance_clock_after(1, Duration::from_secs(60));
+        f.clear();
+        assert!(f.count_request(&clock).is_none());
+        assert_eq!((f.clock_jump_pending(), clock.offset()), (None, 1005));
+    }
+
+    #[test]
+    fn clock_jump_counts_racing_requests_once_each() {
+        let f = Faults::default();
+        let clock = Clock::new(0);
+        f.advance_clock_after(50, Duration::from_secs(1));
+        let jumps: usize = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| {
+                    s.spawn(|| {
+                        (0..25)
+                            .filter_map(|_| f.count_request(&clock))
+                            .map(ClockJump::apply)
+                            .count()
+                    })
+                })
+                .collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).sum()
+        });
+        assert_eq!((jumps, clock.offset()), (1, 1));
     }
 }

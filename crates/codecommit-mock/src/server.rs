@@ -229,6 +229,8 @@ pub async fn handle(
     host: String,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, Dropped> {
+    // Numbered on arrival, before latency and the other faults: every request counts.
+    let clock_jump = state.faults.count_request(&state.clock);
     let mut entry = state.log_entry(&host, req.method().as_str(), req.uri().path());
     let result = respond(&state, &target, &host, req, &mut entry).await;
     let result = match result {
@@ -272,6 +274,12 @@ pub async fn handle(
             0
         }
     };
+    // Request K's status is known and its response head not yet handed to hyper: the client
+    // cannot have seen the answer, and no later request of a sequential client (git) can have
+    // been judged. (A body still streams after this, by the old or new clock alike.)
+    if let Some(jump) = clock_jump {
+        jump.apply();
+    }
     state.log.record(entry);
     result
 }
