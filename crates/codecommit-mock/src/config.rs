@@ -173,22 +173,64 @@ fn default_www_authenticate() -> Vec<String> {
 }
 
 /// Faults in force when the mock starts (see [`crate::Faults`]).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultsConfig {
     #[serde(default)]
     pub throttle: bool,
+    /// Throttle only the first this many requests, then let requests through (0: off).
+    #[serde(default)]
+    pub throttle_first: u64,
+    /// `Retry-After` of every 429, in seconds. Short by default so replays stay fast.
+    #[serde(default = "default_retry_after")]
+    pub retry_after_secs: u64,
     #[serde(default)]
     pub server_error: bool,
     #[serde(default)]
     pub drop_connections: bool,
     #[serde(default)]
     pub latency_ms: u64,
+    /// A one-shot clock jump after the K-th request (see [`crate::Faults::advance_clock_after`]).
+    #[serde(default)]
+    pub advance_clock_after: Option<ClockJumpConfig>,
     /// Moved to `[clock] offset_secs` (the clock is not a fault: `Faults::clear` leaves it alone).
     /// Still read, so that an old file gets an error naming the new place.
     #[serde(default)]
     clock_offset_secs: Option<i64>,
 }
+
+impl Default for FaultsConfig {
+    fn default() -> Self {
+        FaultsConfig {
+            throttle: false,
+            throttle_first: 0,
+            retry_after_secs: default_retry_after(),
+            server_error: false,
+            drop_connections: false,
+            latency_ms: 0,
+            advance_clock_after: None,
+            clock_offset_secs: None,
+        }
+    }
+}
+
+fn default_retry_after() -> u64 {
+    1
+}
+
+/// `advance_clock_after = { requests = 2, seconds = 960 }`: once the second request (counted
+/// from start) has its status, the mock's clock moves 960 seconds forward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockJumpConfig {
+    /// Which request moves the clock (1 = the first). At least 1.
+    pub requests: u64,
+    /// How far, in seconds. At least 1, at most [`MAX_CLOCK_JUMP_SECS`].
+    pub seconds: u64,
+}
+
+/// The largest clock jump accepted: 100 years, far past any password or session lifetime.
+pub const MAX_CLOCK_JUMP_SECS: u64 = 100 * 366 * 24 * 3600;
 
 /// The mock's clock when it starts.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -258,6 +300,8 @@ pub enum ConfigError {
     ForeignHost { host: String, reason: String },
     #[error("`[faults] clock_offset_secs` has moved: write `[clock]` with `offset_secs = {0}`")]
     ClockMoved(i64),
+    #[error("`[faults] advance_clock_after`: {0}")]
+    ClockJump(String),
 }
 
 impl Config {
@@ -281,6 +325,19 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         if let Some(offset) = self.faults.clock_offset_secs {
             return Err(ConfigError::ClockMoved(offset));
+        }
+        if let Some(jump) = self.faults.advance_clock_after {
+            if jump.requests == 0 {
+                return Err(ConfigError::ClockJump(
+                    "requests = 0: the jump comes after a request, so at least 1 (to start the clock elsewhere, set `[clock] offset_secs`)".into(),
+                ));
+            }
+            if !(1..=MAX_CLOCK_JUMP_SECS).contains(&jump.seconds) {
+                return Err(ConfigError::ClockJump(format!(
+                    "seconds = {}: must be from 1 to {MAX_CLOCK_JUMP_SECS}",
+                    jump.seconds
+                )));
+            }
         }
         let mut names = std::collections::HashSet::new();
         let mut keys = std::collections::HashSet::new();

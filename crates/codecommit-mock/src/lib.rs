@@ -12,8 +12,9 @@
 //! - CodeCommit's authentication is checked from a table of identities (SigV4 `GIT` passwords,
 //!   session tokens, static Git credentials): 401 only without credentials, 403 for every failure
 //!   after credentials were sent, 404 for an unknown repository. See [`auth`] for the order.
-//! - Faults (throttling, latency, 500s, dropped connections) and a clock offset are switchable
-//!   at run time; every request is logged with a [`Reason`] tests can assert on.
+//! - Faults (throttling with `Retry-After`, latency, 500s, dropped connections, a clock jump
+//!   after request K) and a clock offset are switchable at run time; every request is logged
+//!   with a [`Reason`] tests can assert on.
 //!
 //! # Pointing git at it
 //!

@@ -9,7 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, combinators::BoxBody};
 use hyper::body::Incoming;
-use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
+use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use hyper::{Request, Response, StatusCode};
 
 use crate::auth::Gate;
@@ -229,6 +229,8 @@ pub async fn handle(
     host: String,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, Dropped> {
+    // Numbered on arrival, before latency and the other faults: every request counts.
+    let clock_jump = state.faults.count_request(&state.clock);
     let mut entry = state.log_entry(&host, req.method().as_str(), req.uri().path());
     let result = respond(&state, &target, &host, req, &mut entry).await;
     let result = match result {
@@ -238,6 +240,12 @@ pub async fn handle(
             entry.reason = Some(reason);
             let (status, body) = refusal(reason);
             let mut resp = full(status, body);
+            if reason == Reason::Throttled {
+                resp.headers_mut().insert(
+                    RETRY_AFTER,
+                    HeaderValue::from(state.faults.retry_after_secs()),
+                );
+            }
             if reason == Reason::NoCredentials {
                 for c in state.challenges_for(&target) {
                     if let Ok(v) = HeaderValue::from_str(&c) {
@@ -266,6 +274,12 @@ pub async fn handle(
             0
         }
     };
+    // Request K's status is known and its response head not yet handed to hyper: the client
+    // cannot have seen the answer, and no later request of a sequential client (git) can have
+    // been judged. (A body still streams after this, by the old or new clock alike.)
+    if let Some(jump) = clock_jump {
+        jump.apply();
+    }
     state.log.record(entry);
     result
 }

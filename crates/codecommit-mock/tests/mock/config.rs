@@ -92,3 +92,55 @@ fn static_hosts_must_be_dns_names() {
         "{e}"
     );
 }
+
+#[test]
+fn clock_jump_values_are_checked() {
+    let with =
+        |table: &str| config_toml() + &format!("\n[faults]\nadvance_clock_after = {table}\n");
+    for (table, says) in [
+        (
+            "{ requests = 0, seconds = 960 }",
+            "`[faults] advance_clock_after`: requests = 0: the jump comes after a request, so at least 1",
+        ),
+        (
+            "{ requests = 2, seconds = 0 }",
+            "`[faults] advance_clock_after`: seconds = 0: must be from 1 to",
+        ),
+        (
+            "{ requests = 2, seconds = 99999999999 }",
+            "`[faults] advance_clock_after`: seconds = 99999999999: must be from 1 to",
+        ),
+        ("{ requests = 2, secs = 960 }", "secs"),
+        ("{ requests = 2 }", "seconds"),
+        ("{ requests = -1, seconds = 960 }", "requests"),
+    ] {
+        let e = error(&with(table));
+        assert!(e.contains(says), "{table}: {e}");
+    }
+    let ok = Config::from_toml(&with("{ requests = 1, seconds = 960 }")).expect("valid jump");
+    assert_eq!(
+        ok.faults.advance_clock_after,
+        Some(codecommit_mock::config::ClockJumpConfig {
+            requests: 1,
+            seconds: 960
+        })
+    );
+}
+
+#[test]
+fn throttle_values_are_checked() {
+    let e = error(&(config_toml() + "\n[faults]\nretry_after_secs = -1\n"));
+    assert!(e.contains("retry_after_secs"), "{e}");
+    let e = error(&(config_toml() + "\n[faults]\nthrottle_first = true\n"));
+    assert!(e.contains("throttle_first"), "{e}");
+    let ok = Config::from_toml(
+        &(config_toml() + "\n[faults]\nthrottle_first = 3\nretry_after_secs = 0\n"),
+    )
+    .expect("valid faults");
+    assert_eq!(
+        (ok.faults.throttle_first, ok.faults.retry_after_secs),
+        (3, 0)
+    );
+    let default = Config::from_toml(&config_toml()).expect("config");
+    assert_eq!(default.faults.retry_after_secs, 1);
+}
