@@ -8,6 +8,7 @@
 //! differs. [`CANARIES`] says, for each, which contract rows and which scenarios must catch it;
 //! the replay's tests run every canary and check exactly that.
 
+use crate::version::{AUTHTYPE_ON_PROBE_SINCE, GitVersion};
 use crate::world;
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
@@ -48,6 +49,9 @@ pub enum Kind {
     /// Ignores git 2.46's `capability[]=authtype`: answers with a user name and password, which
     /// the stores after it keep.
     NoAuthtype,
+    /// Answers every `capability[]=authtype` offer with an ephemeral credential, whatever git's
+    /// release: git 2.46 to 2.53 leave it off the probe of a request over `http.postBuffer`.
+    AlwaysAuthtype,
 }
 
 /// A canary, and what must catch it.
@@ -61,10 +65,23 @@ pub struct Canary {
     pub rows: &'static [&'static str],
     /// Scenarios at least one variant of which must fail with it on the newest git.
     pub scenarios: &'static [&'static str],
+    /// The gits on which the regression shows, where it shows on some only (`None`: every
+    /// git): on the others the canary must pass every row and scenario, as the helper does.
+    pub only_on: Option<Releases>,
 }
 
-const SIGNS: [&str; 7] = [
+/// A span of git releases, and its name for the canary table.
+#[derive(Debug, Clone, Copy)]
+pub struct Releases {
+    pub name: &'static str,
+    pub holds: fn(GitVersion) -> bool,
+}
+
+/// The rows that judge a signature. `authtype` and `large_requests` are asked only where a git
+/// of their releases is found; a canary test expects the rows that were asked.
+const SIGNS: [&str; 8] = [
     "authtype",
+    "large_requests",
     "signs.long_term",
     "signs.session_token",
     "hosts.codecommit",
@@ -81,6 +98,7 @@ pub const CANARIES: &[Canary] = &[
         what: "the helper as it is",
         rows: &[],
         scenarios: &[],
+        only_on: None,
     },
     Canary {
         kind: Kind::Crlf,
@@ -88,6 +106,7 @@ pub const CANARIES: &[Canary] = &[
         what: "answers with CR LF line ends (git reads them)",
         rows: &[],
         scenarios: &[],
+        only_on: None,
     },
     Canary {
         kind: Kind::NoExpiry,
@@ -98,6 +117,7 @@ pub const CANARIES: &[Canary] = &[
         // no store keeps, so the expiry changes no replayed outcome there; it matters on git
         // 2.40 to 2.45, which the replay does not have. Only the contract row sees it.
         scenarios: &[],
+        only_on: None,
     },
     Canary {
         kind: Kind::LyingExpiry,
@@ -108,6 +128,7 @@ pub const CANARIES: &[Canary] = &[
         // no store keeps, so the expiry changes no replayed outcome there; it matters on git
         // 2.40 to 2.45, which the replay does not have. Only the contract row sees it.
         scenarios: &[],
+        only_on: None,
     },
     Canary {
         kind: Kind::AnyHost,
@@ -115,6 +136,7 @@ pub const CANARIES: &[Canary] = &[
         what: "answers every host, github.com and look-alikes included",
         rows: &["hosts.other_https", "hosts.look_alike", "hosts.plain_http"],
         scenarios: &["unscoped-helper-foreign-hosts"],
+        only_on: None,
     },
     Canary {
         kind: Kind::PlainHttp,
@@ -122,6 +144,7 @@ pub const CANARIES: &[Canary] = &[
         what: "answers http:// as if it were https://",
         rows: &["hosts.plain_http"],
         scenarios: &["unscoped-helper-foreign-hosts"],
+        only_on: None,
     },
     Canary {
         kind: Kind::BadSignature,
@@ -129,6 +152,7 @@ pub const CANARIES: &[Canary] = &[
         what: "one hex digit of the signature wrong",
         rows: &SIGNS,
         scenarios: &["baseline-aws-cli-helper"],
+        only_on: None,
     },
     Canary {
         kind: Kind::WrongRegion,
@@ -136,6 +160,7 @@ pub const CANARIES: &[Canary] = &[
         what: "signs for us-east-1 whatever the host's region",
         rows: &SIGNS,
         scenarios: &["baseline-aws-cli-helper"],
+        only_on: None,
     },
     Canary {
         kind: Kind::WrongPath,
@@ -143,6 +168,7 @@ pub const CANARIES: &[Canary] = &[
         what: "signs / instead of the repository's path",
         rows: &SIGNS,
         scenarios: &["baseline-aws-cli-helper"],
+        only_on: None,
     },
     Canary {
         kind: Kind::NoSessionToken,
@@ -150,6 +176,7 @@ pub const CANARIES: &[Canary] = &[
         what: "leaves the session token out of the user name",
         rows: &["signs.session_token"],
         scenarios: &["temporary-credentials"],
+        only_on: None,
     },
     Canary {
         kind: Kind::StaleClock,
@@ -157,6 +184,7 @@ pub const CANARIES: &[Canary] = &[
         what: "signs with a clock 20 minutes behind",
         rows: &SIGNS,
         scenarios: &["baseline-aws-cli-helper"],
+        only_on: None,
     },
     Canary {
         kind: Kind::Banner,
@@ -164,6 +192,7 @@ pub const CANARIES: &[Canary] = &[
         what: "prints a banner line on stdout before the answer",
         rows: &["output"],
         scenarios: &["baseline-aws-cli-helper"],
+        only_on: None,
     },
     Canary {
         kind: Kind::EmptyAnswer,
@@ -171,6 +200,7 @@ pub const CANARIES: &[Canary] = &[
         what: "exits 0 with nothing on stdout",
         rows: &[
             "authtype",
+            "large_requests",
             "shapes.aws_cli",
             "shapes.native",
             "signs.long_term",
@@ -182,6 +212,7 @@ pub const CANARIES: &[Canary] = &[
             "hosts.china",
         ],
         scenarios: &["baseline-aws-cli-helper"],
+        only_on: None,
     },
     Canary {
         kind: Kind::AnswersStore,
@@ -189,6 +220,7 @@ pub const CANARIES: &[Canary] = &[
         what: "prints credentials for store and erase too",
         rows: &["store_erase"],
         scenarios: &[],
+        only_on: None,
     },
     Canary {
         kind: Kind::NoNativeShape,
@@ -196,6 +228,7 @@ pub const CANARIES: &[Canary] = &[
         what: "no longer answers `git-credential-codecommit get`",
         rows: &["shapes.native"],
         scenarios: &["recommended-configuration"],
+        only_on: None,
     },
     Canary {
         kind: Kind::NoAuthtype,
@@ -207,6 +240,24 @@ pub const CANARIES: &[Canary] = &[
             "macos-keychain-expired-password",
             "windows-gcm-precedence",
         ],
+        // The workspace's helper itself answers a user name and password where git loses an
+        // `authtype` answer on large requests (2.46 to 2.53), so only newer gits tell them apart.
+        only_on: Some(Releases {
+            name: "git 2.54 and later",
+            holds: |v| v >= AUTHTYPE_ON_PROBE_SINCE,
+        }),
+    },
+    Canary {
+        kind: Kind::AlwaysAuthtype,
+        name: "always-authtype",
+        what: "answers capability[]=authtype with an ephemeral credential on every git that offers it",
+        rows: &["large_requests"],
+        scenarios: &["large-push", "many-refs-small-post-buffer"],
+        // Git 2.54 carries the credential on the probe too: there it is no regression.
+        only_on: Some(Releases {
+            name: "git 2.46 to 2.53",
+            holds: GitVersion::loses_authtype_on_probe,
+        }),
     },
 ];
 
@@ -387,6 +438,12 @@ pub fn main(args: Vec<String>) -> i32 {
                 | Kind::StaleClock
                 | Kind::NoSessionToken
         );
+    // Whether the helper itself answers this offer with `authtype` (it depends on git's
+    // release): asked as it is, before the offer is taken away.
+    let helper_types = reencode && {
+        let as_offered = ask(helper, &rest, &(write_pairs(&request) + "\n"));
+        value(&pairs(&as_offered.stdout), "credential").is_some()
+    };
     if reencode || kind == Kind::NoAuthtype {
         request.retain(|(k, _)| k != "capability[]");
     }
@@ -427,7 +484,7 @@ pub fn main(args: Vec<String>) -> i32 {
         Kind::EmptyAnswer => out.clear(),
         _ => {}
     }
-    if reencode {
+    if helper_types || (kind == Kind::AlwaysAuthtype && offered) {
         out = as_authtype(&out);
     }
     let mut text = write_pairs(&out);

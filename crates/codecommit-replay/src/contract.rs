@@ -10,8 +10,10 @@
 //! the contract it is replayed with, and gates nothing.
 
 use crate::exec;
+use crate::gits::Git;
 use crate::helper::HelperUnderTest;
 use crate::result::{ContractRow, Outcome};
+use crate::version::{AUTHTYPE_ON_PROBE_SINCE, GitVersion};
 use crate::world;
 use codecommit_testkit::env::ChildEnv;
 use serde::Deserialize;
@@ -39,11 +41,15 @@ pub struct Contract {
     pub expiry: bool,
     /// `store` and `erase` print nothing and exit 0.
     pub store_erase_silent: bool,
-    /// Offered git 2.46's `capability[]=authtype`, answers `capability[]=authtype`,
-    /// `authtype=Basic`, `credential=` (base64 of a user name and password CodeCommit accepts)
-    /// and `ephemeral=1`, with no `username`/`password` a store could keep. `false`: answers the
-    /// offer as any other request, with `username` and `password`.
+    /// Offered `capability[]=authtype` by a git that carries it on every request (2.54 and
+    /// later), answers `capability[]=authtype`, `authtype=Basic`, `credential=` (base64 of a user
+    /// name and password CodeCommit accepts) and `ephemeral=1`, with no `username`/`password` a
+    /// store could keep. `false`: answers the offer as any other request.
     pub authtype: bool,
+    /// Requests larger than `http.postBuffer` work on every git: offered `authtype` by git 2.46
+    /// to 2.53, whose probe of such a request leaves an `authtype` answer off (a 401, and the
+    /// push fails), it answers a user name and password, which reach the probe.
+    pub large_requests: bool,
     pub shapes: Shapes,
     pub hosts: Hosts,
     /// What it does when git sends no path (`credential.UseHttpPath` unset).
@@ -312,6 +318,7 @@ impl CheckSandbox {
         input: &str,
         profile: Option<&str>,
         credentials: bool,
+        git: Option<&Git>,
     ) -> Call {
         let home = self.dir.path().join("home");
         let credentials_file = if credentials {
@@ -325,6 +332,11 @@ impl CheckSandbox {
         if let Some(p) = profile {
             // The temporary key is the profile `bob`: chosen as a user would choose it.
             env = env.set("AWS_PROFILE", p);
+        }
+        if let Some(exec_path) = git.and_then(|g| g.exec_path.as_deref()) {
+            // As git runs every helper: with its exec path, where the helper may find the git
+            // that calls it.
+            env = env.set("GIT_EXEC_PATH", exec_path);
         }
         env.apply(&mut command);
         match exec::run(command, Some(input.as_bytes()), CALL_TIMEOUT) {
@@ -367,8 +379,12 @@ fn repo_path() -> String {
 #[derive(Debug, Clone)]
 pub struct Observation {
     aws_cli_get: Call,
-    /// `get` with git 2.47's offer: `capability[]=authtype`, `capability[]=state`.
-    authtype_get: Call,
+    /// `get` with the offer (`capability[]=authtype`, `capability[]=state`) from the newest git
+    /// here that carries an `authtype` answer on every request (2.54 and later), if any.
+    authtype_get: Option<(GitVersion, Call)>,
+    /// The same offer from the newest git here that loses it on the probe of a large request
+    /// (2.46 to 2.53), if any.
+    lossy_authtype_get: Option<(GitVersion, Call)>,
     native_get: Call,
     session_get: Call,
     hosts: Vec<(&'static str, Call)>,
@@ -383,16 +399,17 @@ pub struct Observation {
 }
 
 /// Asks the helper everything a contract can promise, on a few threads (the AWS CLI takes about
-/// half a second a call).
-pub fn observe(helper: &HelperUnderTest) -> Result<Observation, String> {
+/// half a second a call). What depends on git's release is asked as the newest of `gits` on
+/// each side of the change would ask it.
+pub fn observe(helper: &HelperUnderTest, gits: &[Git]) -> Result<Observation, String> {
     const AWS_CLI: &[&str] = &["codecommit", "credential-helper"];
     const NATIVE: &[&str] = &[];
     let sandbox = CheckSandbox::new()?;
     let at = SystemTime::now();
     let standard = request("https", world::HOST, Some(&repo_path()));
     let (aws_cli_get, native_get) = std::thread::scope(|s| {
-        let aws_cli = s.spawn(|| sandbox.call(helper, AWS_CLI, "get", &standard, None, true));
-        let native = sandbox.call(helper, NATIVE, "get", &standard, None, true);
+        let aws_cli = s.spawn(|| sandbox.call(helper, AWS_CLI, "get", &standard, None, true, None));
+        let native = sandbox.call(helper, NATIVE, "get", &standard, None, true, None);
         (aws_cli.join().unwrap_or_else(|_| Call::lost()), native)
     });
     // The other promises are asked in the shape the helper answers (the AWS CLI's first).
@@ -401,8 +418,25 @@ pub fn observe(helper: &HelperUnderTest) -> Result<Observation, String> {
     } else {
         NATIVE
     };
+    let no_path = request("https", world::HOST, None);
+    let offered = format!("{AUTHTYPE_OFFER}{standard}");
     let call = |op: &str, input: &str, profile: Option<&str>, credentials: bool| {
-        sandbox.call(helper, shape, op, input, profile, credentials)
+        sandbox.call(helper, shape, op, input, profile, credentials, None)
+    };
+    let newest = |wanted: fn(GitVersion) -> bool| {
+        gits.iter()
+            .filter(|g| wanted(g.version) && g.exec_path.is_some())
+            .max_by_key(|g| g.version)
+    };
+    let carrier = newest(|v| v >= AUTHTYPE_ON_PROBE_SINCE);
+    let lossy = newest(GitVersion::loses_authtype_on_probe);
+    let offer_from = |git: Option<&Git>| {
+        git.map(|g| {
+            (
+                g.version,
+                sandbox.call(helper, shape, "get", &offered, None, true, Some(g)),
+            )
+        })
     };
     let stored = format!(
         "protocol=https\nhost={}\npath={}\nusername={}\npassword=20260101T000000Z{}\n\n",
@@ -411,10 +445,9 @@ pub fn observe(helper: &HelperUnderTest) -> Result<Observation, String> {
         world::ALICE_KEY,
         "0".repeat(64)
     );
-    let no_path = request("https", world::HOST, None);
-    let offered = format!("{AUTHTYPE_OFFER}{standard}");
     Ok(std::thread::scope(|s| {
-        let authtype = s.spawn(|| call("get", &offered, None, true));
+        let authtype = s.spawn(|| offer_from(carrier));
+        let lossy_authtype = s.spawn(|| offer_from(lossy));
         let session = s.spawn(|| call("get", &standard, Some("bob"), true));
         let without_path = s.spawn(|| call("get", &no_path, None, true));
         let without_credentials = s.spawn(|| call("get", &standard, None, false));
@@ -432,7 +465,12 @@ pub fn observe(helper: &HelperUnderTest) -> Result<Observation, String> {
         Observation {
             aws_cli_get: aws_cli_get.clone(),
             native_get: native_get.clone(),
-            authtype_get: join(authtype),
+            authtype_get: authtype
+                .join()
+                .unwrap_or_else(|_| carrier.map(|g| (g.version, Call::lost()))),
+            lossy_authtype_get: lossy_authtype
+                .join()
+                .unwrap_or_else(|_| lossy.map(|g| (g.version, Call::lost()))),
             session_get: join(session),
             hosts,
             without_path: join(without_path),
@@ -507,9 +545,10 @@ fn base64_encode(bytes: &[u8]) -> String {
 /// The promise rows: each promise of `contract` against what the helper did.
 pub fn rows(contract: &Contract, seen: &Observation) -> Vec<ContractRow> {
     let gate = standard_gate();
-    let mut rows = Vec::new();
-    let mut row = |promise: &str, promised: String, observed: String, ok: Result<(), String>| {
-        rows.push(ContractRow {
+    // Shared by `row` and `skipped`, which both add rows in the table's order.
+    let rows = std::cell::RefCell::new(Vec::new());
+    let row = |promise: &str, promised: String, observed: String, ok: Result<(), String>| {
+        rows.borrow_mut().push(ContractRow {
             promise: promise.to_owned(),
             promised,
             observed,
@@ -559,11 +598,21 @@ pub fn rows(contract: &Contract, seen: &Observation) -> Vec<ContractRow> {
     // a prompt on stdout loses the answer. CR LF line ends are fine: git reads them as LF.
     let mut calls: Vec<(&str, &Call)> = vec![
         ("get", main),
-        ("get offered authtype", &seen.authtype_get),
         ("get with a session token", &seen.session_get),
         ("store", &seen.store),
         ("erase", &seen.erase),
     ];
+    for (what, offer) in [
+        ("get offered authtype", &seen.authtype_get),
+        (
+            "get offered authtype by a git that loses it on the probe",
+            &seen.lossy_authtype_get,
+        ),
+    ] {
+        if let Some((_, call)) = offer {
+            calls.push((what, call));
+        }
+    }
     calls.extend(seen.hosts.iter().map(|(n, c)| (*n, c)));
     let bad_line = calls.iter().find_map(|(what, c)| {
         c.stdout
@@ -656,17 +705,56 @@ pub fn rows(contract: &Contract, seen: &Observation) -> Vec<ContractRow> {
         ok,
     );
 
-    let (observed, ok) = authtype_row(contract.authtype, &seen.authtype_get, &gate, seen.at);
-    row(
-        "authtype",
-        if contract.authtype {
-            "offered capability[]=authtype: authtype=Basic, a credential CodeCommit accepts, ephemeral=1, no username or password".into()
-        } else {
-            "offered capability[]=authtype: username and password, as without it".into()
-        },
-        observed,
-        ok,
-    );
+    match &seen.authtype_get {
+        Some((git, call)) => {
+            let (observed, ok) = authtype_row(contract.authtype, call, &gate, seen.at);
+            row(
+                "authtype",
+                if contract.authtype {
+                    format!(
+                        "offered capability[]=authtype by git {git}: authtype=Basic, a credential CodeCommit accepts, ephemeral=1, no username or password"
+                    )
+                } else {
+                    format!(
+                        "offered capability[]=authtype by git {git}: username and password, as without it"
+                    )
+                },
+                observed,
+                ok,
+            );
+        }
+        None => skipped(
+            &mut rows.borrow_mut(),
+            "authtype",
+            "offered capability[]=authtype by git 2.54 or later",
+            format!("no git {AUTHTYPE_ON_PROBE_SINCE} or later here to offer it"),
+        ),
+    }
+    match &seen.lossy_authtype_get {
+        Some((git, call)) => {
+            let (observed, ok) = large_requests_row(contract.large_requests, call, &gate, seen.at);
+            row(
+                "large_requests",
+                if contract.large_requests {
+                    format!(
+                        "offered capability[]=authtype by git {git}, which leaves an authtype answer off the probe of a request over http.postBuffer: a user name and password CodeCommit accepts"
+                    )
+                } else {
+                    format!(
+                        "offered capability[]=authtype by git {git}: answers with authtype, so pushes over http.postBuffer fail with 401"
+                    )
+                },
+                observed,
+                ok,
+            );
+        }
+        None => skipped(
+            &mut rows.borrow_mut(),
+            "large_requests",
+            "offered capability[]=authtype by git 2.46 to 2.53",
+            "no git from 2.46 to 2.53 here to offer it".to_owned(),
+        ),
+    }
 
     for (name, call) in &seen.hosts {
         let promised = hosts_field(&contract.hosts, name);
@@ -769,7 +857,55 @@ pub fn rows(contract: &Contract, seen: &Observation) -> Vec<ContractRow> {
             Err(observed)
         },
     );
-    rows
+    rows.into_inner()
+}
+
+/// A row that cannot be checked with the gits here: skipped, saying why, never passed.
+fn skipped(rows: &mut Vec<ContractRow>, promise: &str, promised: &str, why: String) {
+    rows.push(ContractRow {
+        promise: promise.to_owned(),
+        promised: promised.to_owned(),
+        observed: "not asked".to_owned(),
+        outcome: Outcome::Skip(why),
+    });
+}
+
+/// The `large_requests` row: offered `authtype` by a git that loses it on the probe of a large
+/// request, the answer must be a user name and password that CodeCommit accepts (git's probe
+/// carries those on every release).
+fn large_requests_row(
+    promised: bool,
+    call: &Call,
+    gate: &Result<codecommit_mock::auth::Gate, String>,
+    at: SystemTime,
+) -> (String, Result<(), String>) {
+    let typed = call.get("authtype").is_some() || call.get("credential").is_some();
+    let password = match (call.get("username"), call.get("password")) {
+        (Some(user), Some(password)) => Some(judge_header(
+            gate,
+            &format!(
+                "Basic {}",
+                base64_encode(format!("{user}:{password}").as_bytes())
+            ),
+            world::HOST,
+            at,
+        )),
+        _ => None,
+    };
+    match (promised, typed, password) {
+        (true, false, Some(Ok(_))) => ("a user name and password CodeCommit accepts".into(), Ok(())),
+        (true, false, Some(Err(e))) => (e.clone(), Err(e)),
+        (true, true, _) => (
+            "answers with authtype".into(),
+            Err("it answers with authtype, which this git sends without the probe of a request over http.postBuffer: every push over 1 MiB fails with HTTP 401".into()),
+        ),
+        (true, false, None) => (call.describe(), Err(format!("it {}", call.describe()))),
+        (false, true, _) => ("answers with authtype".into(), Ok(())),
+        (false, false, _) => (
+            call.describe(),
+            Err("it answers in a form the probe carries, which the contract says it does not: update the contract".into()),
+        ),
+    }
 }
 
 /// The `authtype` row: what the helper answered when git offered the capability.
@@ -877,7 +1013,14 @@ impl Observation {
             about: "What the helper did when asked, recorded by a survey run.".into(),
             expiry: main.get("password_expiry_utc").is_some(),
             store_erase_silent: silent(&self.store) && silent(&self.erase),
-            authtype: self.authtype_get.get("credential").is_some(),
+            authtype: self
+                .authtype_get
+                .as_ref()
+                .is_some_and(|(_, c)| c.get("credential").is_some()),
+            large_requests: self
+                .lossy_authtype_get
+                .as_ref()
+                .is_none_or(|(_, c)| c.get("credential").is_none()),
             shapes: Shapes {
                 aws_cli: self.aws_cli_get.does() == Does::Answers,
                 native: self.native_get.does() == Does::Answers,

@@ -35,6 +35,7 @@ pub mod standin;
 pub mod transcript;
 pub mod version;
 pub mod vocabulary;
+pub mod workload;
 pub mod world;
 
 use std::path::PathBuf;

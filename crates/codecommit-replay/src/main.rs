@@ -361,7 +361,9 @@ fn contract_command(
         None => workspace_binary("git-credential-codecommit", "git-credential-codecommit")?,
     };
     let helper = HelperUnderTest::new(&path, contract.shapes.native)?;
-    let rows = contract::rows(&contract, &contract::observe(&helper)?);
+    // The promises that depend on git's release are asked as the gits found would ask them.
+    let gits = gits::discover(&[])?;
+    let rows = contract::rows(&contract, &contract::observe(&helper, &gits)?);
     println!("{} held to the contract '{}':", helper.name, contract.name);
     for row in &rows {
         println!(
@@ -376,5 +378,5 @@ fn contract_command(
     }
     Ok(rows
         .iter()
-        .all(|r| r.outcome == codecommit_replay::result::Outcome::Pass))
+        .all(|r| !matches!(r.outcome, codecommit_replay::result::Outcome::Fail(_))))
 }

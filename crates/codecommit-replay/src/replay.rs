@@ -32,7 +32,7 @@ pub struct Plan<'a> {
 /// Checks the contract, then runs every variant of every scenario with every git; results in a
 /// stable order.
 pub fn replay(plan: &Plan<'_>) -> Result<Report, String> {
-    let seen = contract::observe(plan.helper)?;
+    let seen = contract::observe(plan.helper, plan.gits)?;
     let contract = match plan.contract {
         Some(c) => c.clone(),
         None => seen.as_contract(&plan.helper.name),

@@ -13,6 +13,7 @@ use crate::scenario::{Scenario, Step, Variant, parse_duration};
 use crate::standin::{self, HelperCall, Prompt};
 use crate::transcript::{Normalizer, collapse};
 use crate::vocabulary::{DoctorFinding, Store, VariantKind};
+use crate::workload::{self, Commit};
 use crate::{skip, world};
 use codecommit_testkit::env::ChildEnv;
 use std::path::Path;
@@ -87,6 +88,7 @@ impl VariantRun<'_> {
             sandbox,
             mock: Some(mock),
             offset: 0,
+            commits: 0,
             run: *self,
         };
         // A real keychain outlives the sandbox: each variant starts with nothing stored for the
@@ -167,6 +169,8 @@ struct Session<'a> {
     normalizer: Normalizer,
     /// Seconds the clock has moved since the variant began.
     offset: u64,
+    /// Commits the user has made (each adds its own file).
+    commits: u32,
     run: VariantRun<'a>,
 }
 
@@ -248,15 +252,61 @@ impl Session<'_> {
                 .write(write.file, &write.text)
                 .map_err(|e| fail(e.to_string()))?;
         }
+        if let Some(commit) = &step.commit {
+            self.commit(commit).map_err(fail)?;
+        }
         let mut result = StepResult {
             name: step.name.clone(),
             ..StepResult::default()
         };
+        if let Some(jump) = &step.clock_jump {
+            let by = parse_duration(&jump.by).map_err(fail)?;
+            self.mock()
+                .faults()
+                .advance_clock_after(jump.after_requests, Duration::from_secs(by));
+        }
         if step.runs_command() {
             let args = self.command(step, &mut result).map_err(fail)?;
+            if step.clock_jump.is_some() {
+                // The time that passed inside the command has passed for everyone after it.
+                self.offset = u64::try_from(self.mock().clock().offset()).unwrap_or(self.offset);
+                self.mock().faults().clear();
+            }
             self.doctor(step, &args, &mut result).map_err(fail)?;
         }
         Ok(result)
+    }
+
+    /// The user adds a file of `commit.bytes` incompressible bytes to the clone `commit.repo` and
+    /// commits it, with git's environment in this sandbox (nothing here talks to the mock).
+    fn commit(&mut self, commit: &Commit) -> Result<(), String> {
+        self.commits += 1;
+        let repo = self.sandbox.work().join(&commit.repo);
+        let name = format!("artefact-{}.bin", self.commits);
+        std::fs::write(
+            repo.join(&name),
+            workload::incompressible(&name, commit.bytes.0),
+        )
+        .map_err(|e| format!("writing {name} in {}: {e}", commit.repo))?;
+        let message = format!("Add {name} ({})", commit.bytes);
+        for args in [
+            vec!["add", name.as_str()],
+            vec!["commit", "-q", "-m", &message],
+        ] {
+            let mut command = Command::new(self.sandbox.git());
+            command.arg("-C").arg(&repo).args(&args);
+            self.apply_git_env(self.mock(), self.offset, &mut command);
+            let out = exec::run(command, None, STEP_TIMEOUT).map_err(|e| e.to_string())?;
+            if out.exit != 0 {
+                return Err(format!(
+                    "git {} in {}: {}",
+                    args.join(" "),
+                    commit.repo,
+                    self.normalizer.text(out.stderr_text().trim())
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Empties the real stores of a `--real-store` run that outlive the sandbox (a keychain)
@@ -517,6 +567,13 @@ fn start_mock(
             ));
         }
     }
+    if variant.setup.served.tags > 0 {
+        let bare = data
+            .join("codecommit")
+            .join(world::REGION)
+            .join(format!("{}.git", world::REPO));
+        add_tags(sandbox, git, &bare, variant.setup.served.tags)?;
+    }
     let options = codecommit_mock::Options {
         data_dir: Some(data),
         git: git.path.clone(),
@@ -524,6 +581,35 @@ fn start_mock(
         ..Default::default()
     };
     codecommit_mock::Mock::start(config, options).map_err(|e| format!("starting the mock: {e}"))
+}
+
+/// Adds `count` annotated tags on the served repository's commit with one `git fast-import`.
+fn add_tags(sandbox: &Sandbox, git: &Git, bare: &Path, count: u32) -> Result<(), String> {
+    let tmp = sandbox.root().join("tmp");
+    let plumbing = |args: &[&str], input: Option<&[u8]>| {
+        let mut command = Command::new(&git.path);
+        command.arg("--git-dir").arg(bare).args(args);
+        // Harness plumbing: no configuration of anyone's, the sandbox's scratch space.
+        ChildEnv::new()
+            .home(&tmp)
+            .git_config(None, &tmp.join(".gitconfig"))
+            .tmp(&tmp)
+            .apply(&mut command);
+        let out = exec::run(command, input, STEP_TIMEOUT)
+            .map_err(|e| format!("serving {count} tags: {e}"))?;
+        if out.exit != 0 {
+            return Err(format!(
+                "serving {count} tags: git {}: {}",
+                args.join(" "),
+                out.stderr_text().trim()
+            ));
+        }
+        Ok(out.stdout_text())
+    };
+    let head = plumbing(&["rev-parse", "HEAD"], None)?;
+    let stream = workload::tags_stream(head.trim(), count);
+    plumbing(&["fast-import", "--quiet"], Some(stream.as_bytes()))?;
+    Ok(())
 }
 
 /// A CodeCommit HTTPS URL (the host, after any user name, is one of CodeCommit's).

@@ -6,6 +6,7 @@
 
 use crate::expect::Expect;
 use crate::vocabulary::{ConfigFile, Install, Store, VariantKind};
+use crate::workload::{ClockJump, Commit, MAX_TAGS, Served};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -76,6 +77,9 @@ pub struct Setup {
     /// Extra mock configuration (TOML tables merged over the standard world).
     #[serde(default)]
     pub mock: Option<toml::Table>,
+    /// What the mock's repository holds beyond the seed's one commit (`tags = 2000`).
+    #[serde(default)]
+    pub served: Served,
 }
 
 /// How the macOS keychain stand-in behaves (git's contrib `git-credential-osxkeychain`).
@@ -188,6 +192,13 @@ pub struct Step {
     /// `global_gitconfig`, `aws_config`, `aws_credentials`).
     #[serde(default)]
     pub write: Option<Write>,
+    /// The user commits new content before the command: `{ repo = "repo", bytes = "3MiB" }`
+    /// (incompressible, the same bytes every run).
+    #[serde(default)]
+    pub commit: Option<Commit>,
+    /// Time passes inside the step's git command, after its Nth request (see [`ClockJump`]).
+    #[serde(default)]
+    pub clock_jump: Option<ClockJump>,
     /// A git command (arguments after `git`), run in the sandbox's work directory.
     #[serde(default)]
     pub git: Vec<String>,
@@ -272,6 +283,14 @@ impl Scenario {
             if let Some(advance) = &step.advance {
                 parse_duration(advance).map_err(&step_error)?;
             }
+            if let Some(jump) = &step.clock_jump {
+                parse_duration(&jump.by).map_err(&step_error)?;
+                if jump.after_requests == 0 || step.git.is_empty() {
+                    return Err(step_error(
+                        "has a clock_jump without a git command to jump inside, or after 0 requests (use advance)".into(),
+                    ));
+                }
+            }
             for e in &step.expect {
                 // An expected failure must also say which failure it is.
                 if e.exit != 0 && !e.is_specific() {
@@ -285,14 +304,21 @@ impl Scenario {
                 && step.advance.is_none()
                 && step.forget.is_none()
                 && step.write.is_none()
+                && step.commit.is_none()
             {
                 return Err(step_error(
-                    "does nothing (no git, tool, advance, forget or write)".into(),
+                    "does nothing (no git, tool, advance, forget, write or commit)".into(),
                 ));
             }
         }
         if scenario.steps.is_empty() {
             return Err(invalid("no [[step]]: a scenario needs its symptom".into()));
+        }
+        if scenario.setup.served.tags > MAX_TAGS {
+            return Err(invalid(format!(
+                "served.tags = {} is more than the {MAX_TAGS} a replay serves",
+                scenario.setup.served.tags
+            )));
         }
         Ok(scenario)
     }
@@ -456,6 +482,25 @@ mod tests {
             let e = error(body);
             assert!(e.contains(wanted), "{body:?}: {e}");
         }
+    }
+
+    #[test]
+    fn a_workload_loads_and_a_bad_size_or_too_many_tags_is_refused() {
+        let s = parse(
+            "[setup.served]\ntags = 2000\n[[step]]\nname = \"push\"\ncommit = { repo = \"repo\", bytes = \"3MiB\" }\ngit = [\"-C\", \"repo\", \"push\"]\n[[step.expect]]\nexit = 0\n",
+        )
+        .expect("loads");
+        assert_eq!(s.setup.served.tags, 2000);
+        assert_eq!(s.steps[0].commit.as_ref().map(|c| c.bytes.0), Some(3 << 20));
+        let e = error("[[step]]\nname = \"c\"\ncommit = { repo = \"repo\", bytes = \"3 MB\" }\n");
+        assert!(e.contains("'3 MB' is not a size"), "{e}");
+        let e = error(
+            "[setup.served]\ntags = 20001\n[[step]]\nname = \"f\"\ngit = [\"fetch\"]\n[[step.expect]]\nexit = 0\n",
+        );
+        assert!(e.contains("served.tags = 20001"), "{e}");
+        // A commit alone is an action, like advance.
+        parse("[[step]]\nname = \"c\"\ncommit = { repo = \"repo\", bytes = \"1KiB\" }\n")
+            .expect("loads");
     }
 
     #[test]

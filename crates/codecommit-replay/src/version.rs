@@ -19,7 +19,27 @@ pub const GIT_CONFIG_SYSTEM_SINCE: GitVersion = GitVersion {
     patch: 0,
 };
 
+/// Git offers helpers `capability[]=authtype` over HTTP from 2.46 (ca9ccbf674).
+pub const AUTHTYPE_SINCE: GitVersion = GitVersion {
+    major: 2,
+    minor: 46,
+    patch: 0,
+};
+
+/// From 2.54 (ed0f7a62f7) the probe git sends before a request larger than `http.postBuffer`
+/// carries an `authtype` answer; 2.46 to 2.53 send it without, and get a 401.
+pub const AUTHTYPE_ON_PROBE_SINCE: GitVersion = GitVersion {
+    major: 2,
+    minor: 54,
+    patch: 0,
+};
+
 impl GitVersion {
+    /// Whether an `authtype` answer is lost on the probe of a large request (2.46 to 2.53).
+    pub fn loses_authtype_on_probe(self) -> bool {
+        self >= AUTHTYPE_SINCE && self < AUTHTYPE_ON_PROBE_SINCE
+    }
+
     /// Parses `git version 2.39.5` or `2.39.5` (anything after the third number is ignored).
     pub fn parse(text: &str) -> Option<GitVersion> {
         let text = text.trim();
