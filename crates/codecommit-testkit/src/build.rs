@@ -18,6 +18,7 @@
 //! |---|---|---|
 //! | `missing_aws` | the AWS CLI | `CODECOMMIT_TEST_AWS` or `aws` on `PATH` runs `aws --version` in an environment built from scratch with an empty `PATH`, as the sandboxes start it (a pyenv shim, `#!/usr/bin/env bash`, does not: point `CODECOMMIT_TEST_AWS` at a venv's `aws`) |
 //! | `missing_grc` | git-remote-codecommit | `CODECOMMIT_TEST_GRC` or `git-remote-codecommit` on `PATH` is a file |
+//! | `missing_curl` | curl | `CODECOMMIT_TEST_CURL` or `curl` on `PATH` is a file |
 //! | `missing_faketime` | the `faketime` program (libfaketime) | `CODECOMMIT_TEST_FAKETIME` or `faketime` on `PATH` is a file |
 //! | `missing_docker` | a Docker engine with the images `docker/build.sh` makes | `CODECOMMIT_TEST_DOCKER=1` (never `CODECOMMIT_TEST_STRICT`), or the engine at `DOCKER_HOST` (default `unix:///var/run/docker.sock`) answers `/_ping` and has every image the crate names |
 //!
@@ -39,6 +40,8 @@ pub enum Tool {
     Aws,
     /// `git-remote-codecommit`, overridden by `CODECOMMIT_TEST_GRC`.
     Grc,
+    /// curl, overridden by `CODECOMMIT_TEST_CURL`.
+    Curl,
     /// The `faketime` program, overridden by `CODECOMMIT_TEST_FAKETIME`.
     Faketime,
     /// A Docker engine holding all these images (`name:tag`); never pulled.
@@ -54,6 +57,7 @@ impl Tool {
         match self {
             Tool::Aws => "missing_aws",
             Tool::Grc => "missing_grc",
+            Tool::Curl => "missing_curl",
             Tool::Faketime => "missing_faketime",
             Tool::Docker { .. } => "missing_docker",
         }
@@ -64,6 +68,7 @@ impl Tool {
         match self {
             Tool::Aws => Some(("aws", "CODECOMMIT_TEST_AWS")),
             Tool::Grc => Some(("git-remote-codecommit", "CODECOMMIT_TEST_GRC")),
+            Tool::Curl => Some(("curl", "CODECOMMIT_TEST_CURL")),
             Tool::Faketime => Some(("faketime", "CODECOMMIT_TEST_FAKETIME")),
             Tool::Docker { .. } => None,
         }
@@ -85,7 +90,7 @@ impl Tool {
                 runs_scrubbed(&aws)?;
                 Ok(Some(aws))
             }
-            Tool::Grc | Tool::Faketime => found(self).map(Some),
+            Tool::Grc | Tool::Curl | Tool::Faketime => found(self).map(Some),
             Tool::Docker { images } => docker_has(images).map(|()| None),
         }
     }
@@ -282,11 +287,21 @@ mod tests {
 
     #[test]
     fn a_missing_tool_is_a_cfg_and_every_input_is_watched() {
-        let tools = [Tool::Aws, Tool::Faketime, Tool::Docker { images: vec![] }];
+        let tools = [
+            Tool::Aws,
+            Tool::Curl,
+            Tool::Faketime,
+            Tool::Docker { images: vec![] },
+        ];
         let probes = [
             Probe {
                 tool: Tool::Aws,
                 missing: Some("`aws` not found".into()),
+                file: None,
+            },
+            Probe {
+                tool: Tool::Curl,
+                missing: Some("`curl` not found".into()),
                 file: None,
             },
             Probe {
@@ -306,15 +321,18 @@ mod tests {
             lines,
             [
                 "cargo::rustc-check-cfg=cfg(missing_aws)",
+                "cargo::rustc-check-cfg=cfg(missing_curl)",
                 "cargo::rustc-check-cfg=cfg(missing_faketime)",
                 "cargo::rustc-check-cfg=cfg(missing_docker)",
                 "cargo::rerun-if-env-changed=CODECOMMIT_TEST_AWS",
+                "cargo::rerun-if-env-changed=CODECOMMIT_TEST_CURL",
                 "cargo::rerun-if-env-changed=CODECOMMIT_TEST_DOCKER",
                 "cargo::rerun-if-env-changed=CODECOMMIT_TEST_FAKETIME",
                 "cargo::rerun-if-env-changed=CODECOMMIT_TEST_STRICT",
                 "cargo::rerun-if-env-changed=DOCKER_HOST",
                 "cargo::rerun-if-env-changed=PATH",
                 "cargo::rustc-cfg=missing_aws",
+                "cargo::rustc-cfg=missing_curl",
                 "cargo::rerun-if-changed=/usr/bin/faketime",
             ]
         );

@@ -5,10 +5,10 @@
 //!   [`Sandbox::command`]), never the developer's: this machine exports `GIT_SSL_CAINFO`, has
 //!   `aws` on `PATH` and a credential helper in `/etc/gitconfig`, and a developer may have real
 //!   AWS keys in their environment;
-//! - a test that needs an external tool (the AWS CLI, git-remote-codecommit, faketime, Docker)
-//!   is ignored with a reason when the tool is missing ([`build::probe_tools`] in the crate's
-//!   `build.rs`, `#[cfg_attr(missing_aws, ignore = "...")]` on the test), so cargo's summary
-//!   shows it as not run; `CODECOMMIT_TEST_STRICT=1`, which `.ci/run` sets, makes every such
+//! - a test that needs an external tool (the AWS CLI, git-remote-codecommit, curl, libfaketime,
+//!   Docker) is ignored with a reason when the tool is missing ([`build::probe_tools`] in the
+//!   crate's `build.rs`, `#[cfg_attr(missing_aws, ignore = "...")]` on the test), so cargo's
+//!   summary shows it as not run; `CODECOMMIT_TEST_STRICT=1`, which `.ci/run` sets, makes every such
 //!   test run and fail loudly if the tool is absent.
 //!
 //! [`world`] is the standard test world (identities, repository, the mock's configuration).
