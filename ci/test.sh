@@ -5,24 +5,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: libfaketime freezes and moves the clock of real peers (the AWS CLI, git).
+# Debian packages: libfaketime freezes and moves the clock of real peers (the AWS CLI, git); the
+# tests and the replay preload the library itself (codecommit_testkit::faketime), not the wrapper.
 need=()
-command -v faketime >/dev/null || need+=(faketime)
+compgen -G '/usr/lib/*-linux-*/faketime/libfaketime.so.1' >/dev/null || need+=(libfaketime)
 command -v git >/dev/null || need+=(git)
 command -v curl >/dev/null || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-
-# The faketime wrapper keeps a semaphore and a shared-memory file per process in /dev/shm and
-# leaves them behind when the wrapper itself is killed (a timeout); once a later process gets the same
-# PID, the wrapper fails with "sem_open: File exists". Those of processes that are gone are removed.
-for entry in /dev/shm/faketime_shm_* /dev/shm/sem.faketime_sem_*; do
-  [ -e "$entry" ] || continue
-  pid=${entry##*_}
-  [ -d "/proc/$pid" ] || rm -f -- "$entry"
-done
 
 venv=target/ci/venv
 if [ ! -x "$venv/bin/aws" ] || [ ! -x "$venv/bin/git-remote-codecommit" ]; then

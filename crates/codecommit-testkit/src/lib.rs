@@ -23,6 +23,7 @@ use std::process::Command;
 
 pub mod build;
 pub mod env;
+pub mod faketime;
 pub mod world;
 
 use env::ChildEnv;

@@ -258,7 +258,10 @@ fn every_test_that_runs_curl_is_ignored_without_it() {
         "tests that run curl without #[cfg_attr(missing_curl, ignore = ...)]:\n{}",
         unmarked.join("\n")
     );
-    assert!(marked > 0, "no test runs curl: is the check reading the right files?");
+    assert!(
+        marked > 0,
+        "no test runs curl: is the check reading the right files?"
+    );
 }
 
 /// The HTTP status curl printed.
