@@ -223,3 +223,36 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod workspace {
+    /// The workspace's `rust-version` is the oldest Rust its documented commands work with: the
+    /// README installs with `cargo install --target host-tuple`, which cargo accepts from 1.91.
+    #[test]
+    fn rust_version_covers_the_readme_commands() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let manifest: toml::Table = std::fs::read_to_string(root.join("Cargo.toml"))
+            .expect("the workspace manifest")
+            .parse()
+            .expect("TOML");
+        let declared = manifest["workspace"]["package"]["rust-version"]
+            .as_str()
+            .expect("workspace.package.rust-version");
+        let minor = |v: &str| -> u32 {
+            v.split('.')
+                .nth(1)
+                .and_then(|m| m.parse().ok())
+                .expect("1.MINOR")
+        };
+        let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+        // (what the README uses, the Rust release that first accepts it)
+        for (feature, since) in [("--target host-tuple", "1.91")] {
+            if readme.contains(feature) {
+                assert!(
+                    minor(declared) >= minor(since),
+                    "the README uses `{feature}` (Rust {since}), the workspace declares rust-version = {declared}"
+                );
+            }
+        }
+    }
+}
