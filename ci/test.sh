@@ -17,10 +17,10 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 venv=target/ci/venv
-if [ ! -x "$venv/bin/aws" ] || [ ! -x "$venv/bin/git-remote-codecommit" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet awscli git-remote-codecommit
-fi
+[ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
+# The releases the contracts were measured on (ci/peers.txt); pip does nothing when they are there.
+"$venv/bin/pip" install --quiet -r ci/peers.txt
+bash ci/check-peers.sh "$venv/bin/python" "$venv/bin/aws"
 export CODECOMMIT_TEST_AWS="$PWD/$venv/bin/aws"
 export CODECOMMIT_TEST_GRC="$PWD/$venv/bin/git-remote-codecommit"
 # Tests that need a tool fail rather than skip when it is missing.
@@ -55,7 +55,8 @@ PATH="$PWD/$venv/bin:$PATH" "$venv/bin/actionlint" .github/workflows/ci.yml
 # ci/action/action.yml is linted through the workflow's job that uses it (actionlint checks a local
 # action's inputs); its one script is shellchecked here.
 "$venv/bin/shellcheck" docker/build.sh docker/base/build.sh docker/mock/*.sh docker/replay/entrypoint.sh \
-  ci/workspace.sh ci/containers.sh ci/mutants.sh ci/cross.sh ci/real-stores.sh ci/replay-images.sh ci/action/run.sh
+  ci/workspace.sh ci/containers.sh ci/mutants.sh ci/cross.sh ci/real-stores.sh ci/replay-images.sh ci/action/run.sh \
+  ci/check-peers.sh
 
 cargo fmt --all --check
 timed clippy cargo clippy --workspace --all-targets --locked -- -D warnings

@@ -256,3 +256,38 @@ mod workspace {
         }
     }
 }
+
+#[cfg(test)]
+mod peers {
+    /// ci/peers.txt pins each peer to the release its contract says it was measured on.
+    #[test]
+    fn ci_pins_the_releases_the_contracts_were_measured_on() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let read = |path: &str| std::fs::read_to_string(root.join(path)).expect(path);
+        let pins = read("ci/peers.txt");
+        for (package, contract, measured) in [
+            (
+                "awscli",
+                "scenarios/helpers/aws-cli-v1.toml",
+                "measured with aws-cli ",
+            ),
+            (
+                "git-remote-codecommit",
+                "scenarios/remotes/python-git-remote-codecommit.toml",
+                "measured with ",
+            ),
+        ] {
+            let text = read(contract);
+            let version = text
+                .split(measured)
+                .nth(1)
+                .and_then(|rest| rest.split_whitespace().next())
+                .unwrap_or_else(|| panic!("{contract} says what it was {measured:?}"));
+            let pin = format!("{package}=={version}");
+            assert!(
+                pins.lines().any(|line| line.trim() == pin),
+                "{contract} was measured on {package} {version}; ci/peers.txt must pin {pin}:\n{pins}"
+            );
+        }
+    }
+}
