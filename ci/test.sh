@@ -5,9 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: libfaketime freezes and moves the clock of real peers (the AWS CLI, git).
+# Debian packages: libfaketime freezes and moves the clock of real peers (the AWS CLI, git); the
+# tests and the replay preload the library itself (codecommit_testkit::faketime), not the wrapper.
 need=()
-command -v faketime >/dev/null || need+=(faketime)
+compgen -G '/usr/lib/*-linux-*/faketime/libfaketime.so.1' >/dev/null || need+=(libfaketime)
 command -v git >/dev/null || need+=(git)
 command -v curl >/dev/null || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
@@ -15,20 +16,11 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-# The faketime wrapper keeps a semaphore and a shared-memory file per process in /dev/shm and
-# leaves them behind when the wrapper itself is killed (a timeout); once a later process gets the same
-# PID, the wrapper fails with "sem_open: File exists". Those of processes that are gone are removed.
-for entry in /dev/shm/faketime_shm_* /dev/shm/sem.faketime_sem_*; do
-  [ -e "$entry" ] || continue
-  pid=${entry##*_}
-  [ -d "/proc/$pid" ] || rm -f -- "$entry"
-done
-
 venv=target/ci/venv
-if [ ! -x "$venv/bin/aws" ] || [ ! -x "$venv/bin/git-remote-codecommit" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet awscli git-remote-codecommit
-fi
+[ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
+# The releases the contracts were measured on (ci/peers.txt); pip does nothing when they are there.
+"$venv/bin/pip" install --quiet -r ci/peers.txt
+bash ci/check-peers.sh "$venv/bin/python" "$venv/bin/aws"
 export CODECOMMIT_TEST_AWS="$PWD/$venv/bin/aws"
 export CODECOMMIT_TEST_GRC="$PWD/$venv/bin/git-remote-codecommit"
 # Tests that need a tool fail rather than skip when it is missing.
@@ -63,7 +55,8 @@ PATH="$PWD/$venv/bin:$PATH" "$venv/bin/actionlint" .github/workflows/ci.yml
 # ci/action/action.yml is linted through the workflow's job that uses it (actionlint checks a local
 # action's inputs); its one script is shellchecked here.
 "$venv/bin/shellcheck" docker/build.sh docker/base/build.sh docker/mock/*.sh docker/replay/entrypoint.sh \
-  ci/workspace.sh ci/containers.sh ci/mutants.sh ci/cross.sh ci/real-stores.sh ci/replay-images.sh ci/action/run.sh
+  ci/workspace.sh ci/containers.sh ci/mutants.sh ci/cross.sh ci/real-stores.sh ci/replay-images.sh ci/action/run.sh \
+  ci/check-peers.sh
 
 cargo fmt --all --check
 timed clippy cargo clippy --workspace --all-targets --locked -- -D warnings

@@ -13,7 +13,8 @@ venv=target/ci/venv
 # A Windows venv keeps its programs in Scripts\, with .exe and .cmd names.
 bin=$venv/bin
 [ -d "$venv/Scripts" ] && bin=$venv/Scripts
-"$bin/python" -m pip install --quiet awscli git-remote-codecommit
+# The releases the contracts were measured on.
+"$bin/python" -m pip install --quiet -r ci/peers.txt
 for tool in aws git-remote-codecommit; do
   for candidate in "$bin/$tool" "$bin/$tool.exe" "$bin/$tool.cmd"; do
     if [ -f "$candidate" ]; then
@@ -26,6 +27,7 @@ for tool in aws git-remote-codecommit; do
   done
 done
 
+bash ci/check-peers.sh "$bin/python"
 git --version
 cargo test --workspace --locked
 cargo run --locked --release -p codecommit-replay -- replay --format json --output target/replay.json

@@ -2,5 +2,5 @@
 //! summary (`codecommit_testkit::build`).
 fn main() {
     use codecommit_testkit::build::{Tool, probe_tools};
-    probe_tools(&[Tool::Aws, Tool::Grc]);
+    probe_tools(&[Tool::Aws, Tool::Grc, Tool::Curl]);
 }

@@ -143,15 +143,52 @@ pub fn workspace_binary(package: &str, name: &str) -> Result<PathBuf, String> {
         })
 }
 
+/// A 64-bit little-endian ELF header and its program headers, nothing else: with a `PT_INTERP`
+/// header (what the dynamic loader's path is) a dynamic executable, without one a static one, as
+/// [`is_static_elf`] reads them. For tests that need a static executable on any distribution
+/// (Ubuntu's `/sbin/ldconfig` is a shell script, Debian's a static ELF).
+#[cfg(test)]
+pub(crate) fn minimal_elf(interpreter: bool) -> Vec<u8> {
+    const PT_LOAD: u32 = 1;
+    const PT_INTERP: u32 = 3;
+    let headers: &[u32] = if interpreter {
+        &[PT_INTERP, PT_LOAD]
+    } else {
+        &[PT_LOAD]
+    };
+    let mut elf = vec![0u8; 64];
+    elf[..8].copy_from_slice(b"\x7fELF\x02\x01\x01\x00");
+    elf[0x10..0x12].copy_from_slice(&2u16.to_le_bytes()); // ET_EXEC
+    elf[0x12..0x14].copy_from_slice(&0x3eu16.to_le_bytes()); // x86-64
+    elf[0x14..0x18].copy_from_slice(&1u32.to_le_bytes());
+    elf[0x20..0x28].copy_from_slice(&64u64.to_le_bytes()); // program headers right after
+    elf[0x34..0x36].copy_from_slice(&64u16.to_le_bytes());
+    elf[0x36..0x38].copy_from_slice(&56u16.to_le_bytes());
+    elf[0x38..0x3a].copy_from_slice(&(headers.len() as u16).to_le_bytes());
+    for kind in headers {
+        let mut header = vec![0u8; 56];
+        header[..4].copy_from_slice(&kind.to_le_bytes());
+        elf.extend(header);
+    }
+    elf
+}
+
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
-    use super::is_static_elf;
+    use super::{is_static_elf, minimal_elf};
     use std::path::Path;
 
     #[test]
     fn tells_static_executables_from_dynamic_ones_and_scripts() {
-        // Debian links ldconfig statically; git and the shell are dynamic; a script is no ELF.
-        assert!(is_static_elf(Path::new("/sbin/ldconfig")));
+        // Made here: no distribution's file is static everywhere (Debian's /sbin/ldconfig is,
+        // Ubuntu's is a shell script that runs ldconfig.real).
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let (static_elf, dynamic_elf) = (dir.path().join("static"), dir.path().join("dynamic"));
+        std::fs::write(&static_elf, minimal_elf(false)).expect("write");
+        std::fs::write(&dynamic_elf, minimal_elf(true)).expect("write");
+        assert!(is_static_elf(&static_elf));
+        assert!(!is_static_elf(&dynamic_elf));
+        // The shell is dynamic on every Linux distribution; a script is no ELF.
         assert!(!is_static_elf(Path::new("/bin/sh")));
         assert!(!is_static_elf(
             Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -53,10 +53,10 @@ impl Platform {
     pub fn clock_skip(self, faketime_found: bool) -> Option<String> {
         match self {
             Platform::Unix if faketime_found => None,
-            Platform::Unix => Some(
-                "moves the clock, and libfaketime is not installed (set CODECOMMIT_REPLAY_FAKETIME)"
-                    .into(),
-            ),
+            Platform::Unix => Some(format!(
+                "moves the clock, and libfaketime is not installed ({})",
+                codecommit_testkit::faketime::INSTALL_HINT
+            )),
             Platform::MacOs => Some(
                 "moves the clock, which the replay does with libfaketime through LD_PRELOAD: macOS ignores LD_PRELOAD (and strips DYLD_INSERT_LIBRARIES for Apple's git), so the clock scenarios run on Linux".into(),
             ),
@@ -184,7 +184,11 @@ mod tests {
     fn clock_scenarios_skip_with_a_reason_where_libfaketime_cannot_work() {
         assert_eq!(Platform::Unix.clock_skip(true), None);
         let missing = Platform::Unix.clock_skip(false).expect("skips");
-        assert!(missing.contains("CODECOMMIT_REPLAY_FAKETIME"), "{missing}");
+        // The remedy works for the replay and for the build scripts alike (one detection).
+        assert!(
+            missing.contains(codecommit_testkit::faketime::LIBFAKETIME_ENV),
+            "{missing}"
+        );
         for (platform, word) in [(Platform::MacOs, "macOS"), (Platform::Windows, "Windows")] {
             // Found or not: a preloaded library does not reach git there.
             for found in [true, false] {

@@ -490,22 +490,33 @@ fn link(program: &Path, name: &Path) -> Result<(), SandboxError> {
     result.map_err(io(name))
 }
 
-/// Finds libfaketime: `CODECOMMIT_REPLAY_FAKETIME`, then where Debian puts it. Never on macOS
-/// or Windows, where a preloaded library cannot move git's clock ([`Platform::clock_skip`]).
+/// Finds libfaketime as the build scripts do ([`codecommit_testkit::faketime`]:
+/// `CODECOMMIT_LIBFAKETIME`, then where the packages put it), so a test ignored for want of it
+/// and the replay's skip name the same remedy. Never on macOS or Windows, where a preloaded
+/// library cannot move git's clock ([`Platform::clock_skip`]).
 pub fn find_faketime() -> Option<PathBuf> {
     if Platform::HOST != Platform::Unix {
         return None;
     }
-    if let Some(path) = std::env::var_os("CODECOMMIT_REPLAY_FAKETIME") {
-        return Some(PathBuf::from(path)).filter(|p| p.is_file());
+    codecommit_testkit::faketime::find_libfaketime().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    /// The build script marks the clock tests ignored (`missing_faketime`) exactly when the
+    /// replay cannot move the clock: one detection, so an `ignore` message that says how to
+    /// provide libfaketime provides it to the replay too. Strict mode never sets the cfg.
+    #[test]
+    fn the_build_script_and_the_replay_agree_on_libfaketime() {
+        if codecommit_testkit::strict() {
+            return;
+        }
+        assert_eq!(
+            cfg!(missing_faketime),
+            super::find_faketime().is_none(),
+            "the build script decided missing_faketime={}, the replay found {:?}",
+            cfg!(missing_faketime),
+            super::find_faketime()
+        );
     }
-    [
-        "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
-        "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
-        "/usr/lib/faketime/libfaketime.so.1",
-        "/usr/local/lib/faketime/libfaketime.so.1",
-    ]
-    .iter()
-    .map(PathBuf::from)
-    .find(|p| p.is_file())
 }

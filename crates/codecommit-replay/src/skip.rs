@@ -108,11 +108,12 @@ mod tests {
                 .expect("loads"),
             },
         };
-        // Debian links ldconfig statically, and the shell dynamically.
-        let (static_tool, dynamic_tool) = (
-            tools(Path::new("/sbin/ldconfig")),
-            tools(Path::new("/bin/sh")),
-        );
+        // A static executable made here (no system file is static on every distribution), and
+        // the shell, dynamic everywhere.
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let static_elf = dir.path().join("git-credential-codecommit");
+        std::fs::write(&static_elf, crate::helper::minimal_elf(false)).expect("write");
+        let (static_tool, dynamic_tool) = (tools(&static_elf), tools(Path::new("/bin/sh")));
         for v in &variants {
             let with_static = reason(v, &git, &helper, &static_tool);
             assert_eq!(

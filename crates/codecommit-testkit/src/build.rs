@@ -18,7 +18,8 @@
 //! |---|---|---|
 //! | `missing_aws` | the AWS CLI | `CODECOMMIT_TEST_AWS` or `aws` on `PATH` runs `aws --version` in an environment built from scratch with an empty `PATH`, as the sandboxes start it (a pyenv shim, `#!/usr/bin/env bash`, does not: point `CODECOMMIT_TEST_AWS` at a venv's `aws`) |
 //! | `missing_grc` | git-remote-codecommit | `CODECOMMIT_TEST_GRC` or `git-remote-codecommit` on `PATH` is a file |
-//! | `missing_faketime` | the `faketime` program (libfaketime) | `CODECOMMIT_TEST_FAKETIME` or `faketime` on `PATH` is a file |
+//! | `missing_curl` | curl | `CODECOMMIT_TEST_CURL` or `curl` on `PATH` is a file |
+//! | `missing_faketime` | libfaketime, the library the tests and the replay preload (`libfaketime.so.1`) | [`crate::faketime::find_libfaketime`]: `CODECOMMIT_LIBFAKETIME` is a file, else the library is where the distributions' packages put it; never on macOS or Windows |
 //! | `missing_docker` | a Docker engine with the images `docker/build.sh` makes | `CODECOMMIT_TEST_DOCKER=1` (never `CODECOMMIT_TEST_STRICT`), or the engine at `DOCKER_HOST` (default `unix:///var/run/docker.sock`) answers `/_ping` and has every image the crate names |
 //!
 //! The answer is kept until an input changes: `PATH`, the override variables, `DOCKER_HOST`,
@@ -39,7 +40,10 @@ pub enum Tool {
     Aws,
     /// `git-remote-codecommit`, overridden by `CODECOMMIT_TEST_GRC`.
     Grc,
-    /// The `faketime` program, overridden by `CODECOMMIT_TEST_FAKETIME`.
+    /// curl, overridden by `CODECOMMIT_TEST_CURL`.
+    Curl,
+    /// libfaketime, the library, overridden by `CODECOMMIT_LIBFAKETIME`
+    /// ([`crate::faketime::find_libfaketime`]).
     Faketime,
     /// A Docker engine holding all these images (`name:tag`); never pulled.
     Docker { images: Vec<String> },
@@ -54,6 +58,7 @@ impl Tool {
         match self {
             Tool::Aws => "missing_aws",
             Tool::Grc => "missing_grc",
+            Tool::Curl => "missing_curl",
             Tool::Faketime => "missing_faketime",
             Tool::Docker { .. } => "missing_docker",
         }
@@ -64,16 +69,17 @@ impl Tool {
         match self {
             Tool::Aws => Some(("aws", "CODECOMMIT_TEST_AWS")),
             Tool::Grc => Some(("git-remote-codecommit", "CODECOMMIT_TEST_GRC")),
-            Tool::Faketime => Some(("faketime", "CODECOMMIT_TEST_FAKETIME")),
-            Tool::Docker { .. } => None,
+            Tool::Curl => Some(("curl", "CODECOMMIT_TEST_CURL")),
+            Tool::Faketime | Tool::Docker { .. } => None,
         }
     }
 
     /// Every variable the decision reads.
     fn inputs(&self) -> Vec<&'static str> {
-        match self.program() {
-            Some((_, override_env)) => vec!["PATH", override_env],
-            None => vec!["DOCKER_HOST", DOCKER_ENV],
+        match (self, self.program()) {
+            (_, Some((_, override_env))) => vec!["PATH", override_env],
+            (Tool::Faketime, None) => vec![crate::faketime::LIBFAKETIME_ENV],
+            (_, None) => vec!["DOCKER_HOST", DOCKER_ENV],
         }
     }
 
@@ -85,7 +91,8 @@ impl Tool {
                 runs_scrubbed(&aws)?;
                 Ok(Some(aws))
             }
-            Tool::Grc | Tool::Faketime => found(self).map(Some),
+            Tool::Grc | Tool::Curl => found(self).map(Some),
+            Tool::Faketime => crate::faketime::find_libfaketime().map(Some),
             Tool::Docker { images } => docker_has(images).map(|()| None),
         }
     }
@@ -282,7 +289,12 @@ mod tests {
 
     #[test]
     fn a_missing_tool_is_a_cfg_and_every_input_is_watched() {
-        let tools = [Tool::Aws, Tool::Faketime, Tool::Docker { images: vec![] }];
+        let tools = [
+            Tool::Aws,
+            Tool::Curl,
+            Tool::Faketime,
+            Tool::Docker { images: vec![] },
+        ];
         let probes = [
             Probe {
                 tool: Tool::Aws,
@@ -290,9 +302,16 @@ mod tests {
                 file: None,
             },
             Probe {
+                tool: Tool::Curl,
+                missing: Some("`curl` not found".into()),
+                file: None,
+            },
+            Probe {
                 tool: Tool::Faketime,
                 missing: None,
-                file: Some(PathBuf::from("/usr/bin/faketime")),
+                file: Some(PathBuf::from(
+                    "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+                )),
             },
             Probe {
                 tool: Tool::Docker { images: vec![] },
@@ -306,16 +325,19 @@ mod tests {
             lines,
             [
                 "cargo::rustc-check-cfg=cfg(missing_aws)",
+                "cargo::rustc-check-cfg=cfg(missing_curl)",
                 "cargo::rustc-check-cfg=cfg(missing_faketime)",
                 "cargo::rustc-check-cfg=cfg(missing_docker)",
+                "cargo::rerun-if-env-changed=CODECOMMIT_LIBFAKETIME",
                 "cargo::rerun-if-env-changed=CODECOMMIT_TEST_AWS",
+                "cargo::rerun-if-env-changed=CODECOMMIT_TEST_CURL",
                 "cargo::rerun-if-env-changed=CODECOMMIT_TEST_DOCKER",
-                "cargo::rerun-if-env-changed=CODECOMMIT_TEST_FAKETIME",
                 "cargo::rerun-if-env-changed=CODECOMMIT_TEST_STRICT",
                 "cargo::rerun-if-env-changed=DOCKER_HOST",
                 "cargo::rerun-if-env-changed=PATH",
                 "cargo::rustc-cfg=missing_aws",
-                "cargo::rerun-if-changed=/usr/bin/faketime",
+                "cargo::rustc-cfg=missing_curl",
+                "cargo::rerun-if-changed=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
             ]
         );
         assert!(out.contains("# missing_aws: `aws` not found\n"), "{out}");
@@ -372,12 +394,19 @@ mod tests {
         assert!(decide(&Tool::Aws, absent(), false, true).missing.is_some());
         let found = decide(
             &Tool::Faketime,
-            Ok(Some("/usr/bin/faketime".into())),
+            Ok(Some(
+                "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1".into(),
+            )),
             false,
             false,
         );
         assert_eq!(found.missing, None);
-        assert_eq!(found.file, Some(PathBuf::from("/usr/bin/faketime")));
+        assert_eq!(
+            found.file,
+            Some(PathBuf::from(
+                "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+            ))
+        );
     }
 
     /// A pyenv shim needs its own variables: found, but unusable where the tests start it.

@@ -5,10 +5,10 @@
 //!   [`Sandbox::command`]), never the developer's: this machine exports `GIT_SSL_CAINFO`, has
 //!   `aws` on `PATH` and a credential helper in `/etc/gitconfig`, and a developer may have real
 //!   AWS keys in their environment;
-//! - a test that needs an external tool (the AWS CLI, git-remote-codecommit, faketime, Docker)
-//!   is ignored with a reason when the tool is missing ([`build::probe_tools`] in the crate's
-//!   `build.rs`, `#[cfg_attr(missing_aws, ignore = "...")]` on the test), so cargo's summary
-//!   shows it as not run; `CODECOMMIT_TEST_STRICT=1`, which `.ci/run` sets, makes every such
+//! - a test that needs an external tool (the AWS CLI, git-remote-codecommit, curl, libfaketime,
+//!   Docker) is ignored with a reason when the tool is missing ([`build::probe_tools`] in the
+//!   crate's `build.rs`, `#[cfg_attr(missing_aws, ignore = "...")]` on the test), so cargo's
+//!   summary shows it as not run; `CODECOMMIT_TEST_STRICT=1`, which `.ci/run` sets, makes every such
 //!   test run and fail loudly if the tool is absent.
 //!
 //! [`world`] is the standard test world (identities, repository, the mock's configuration).
@@ -23,6 +23,7 @@ use std::process::Command;
 
 pub mod build;
 pub mod env;
+pub mod faketime;
 pub mod world;
 
 use env::ChildEnv;
@@ -218,6 +219,74 @@ mod tests {
             assert!(
                 !text.contains(leaked),
                 "{leaked} leaked into the sandbox:\n{text}"
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod workspace {
+    /// The workspace's `rust-version` is the oldest Rust its documented commands work with: the
+    /// README installs with `cargo install --target host-tuple`, which cargo accepts from 1.91.
+    #[test]
+    fn rust_version_covers_the_readme_commands() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let manifest: toml::Table = std::fs::read_to_string(root.join("Cargo.toml"))
+            .expect("the workspace manifest")
+            .parse()
+            .expect("TOML");
+        let declared = manifest["workspace"]["package"]["rust-version"]
+            .as_str()
+            .expect("workspace.package.rust-version");
+        let minor = |v: &str| -> u32 {
+            v.split('.')
+                .nth(1)
+                .and_then(|m| m.parse().ok())
+                .expect("1.MINOR")
+        };
+        let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+        // (what the README uses, the Rust release that first accepts it)
+        for (feature, since) in [("--target host-tuple", "1.91")] {
+            if readme.contains(feature) {
+                assert!(
+                    minor(declared) >= minor(since),
+                    "the README uses `{feature}` (Rust {since}), the workspace declares rust-version = {declared}"
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod peers {
+    /// ci/peers.txt pins each peer to the release its contract says it was measured on.
+    #[test]
+    fn ci_pins_the_releases_the_contracts_were_measured_on() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let read = |path: &str| std::fs::read_to_string(root.join(path)).expect(path);
+        let pins = read("ci/peers.txt");
+        for (package, contract, measured) in [
+            (
+                "awscli",
+                "scenarios/helpers/aws-cli-v1.toml",
+                "measured with aws-cli ",
+            ),
+            (
+                "git-remote-codecommit",
+                "scenarios/remotes/python-git-remote-codecommit.toml",
+                "measured with ",
+            ),
+        ] {
+            let text = read(contract);
+            let version = text
+                .split(measured)
+                .nth(1)
+                .and_then(|rest| rest.split_whitespace().next())
+                .unwrap_or_else(|| panic!("{contract} says what it was {measured:?}"));
+            let pin = format!("{package}=={version}");
+            assert!(
+                pins.lines().any(|line| line.trim() == pin),
+                "{contract} was measured on {package} {version}; ci/peers.txt must pin {pin}:\n{pins}"
             );
         }
     }

@@ -432,6 +432,10 @@ fn forged_passwords_are_403_with_their_reason() {
 }
 
 #[test]
+#[cfg_attr(
+    missing_curl,
+    ignore = "needs curl: set CODECOMMIT_TEST_CURL or put curl on PATH"
+)]
 fn no_credentials_is_401_with_configured_challenges_and_empty_is_403() {
     let mut config = config();
     config.challenges.www_authenticate =
@@ -562,6 +566,10 @@ fn other_host_shapes_serve_their_region() {
 }
 
 #[test]
+#[cfg_attr(
+    missing_curl,
+    ignore = "needs curl: set CODECOMMIT_TEST_CURL or put curl on PATH"
+)]
 fn push_denied_on_advertisement_and_post() {
     let mock = start();
     let git_bin = &gits()[0];

@@ -127,6 +127,10 @@ fn large_push_streams_chunked_and_clones_back() {
 }
 
 #[test]
+#[cfg_attr(
+    missing_curl,
+    ignore = "needs curl: set CODECOMMIT_TEST_CURL or put curl on PATH"
+)]
 fn gzip_request_body_is_inflated_by_http_backend() {
     let mock = start();
     let sandbox = Sandbox::new();
@@ -162,6 +166,10 @@ fn gzip_request_body_is_inflated_by_http_backend() {
 }
 
 #[test]
+#[cfg_attr(
+    missing_curl,
+    ignore = "needs curl: set CODECOMMIT_TEST_CURL or put curl on PATH"
+)]
 fn static_host_has_its_own_user_and_answers_401_on_bad_credentials() {
     let mock = start();
     let git_bin = &gits()[0];
@@ -197,6 +205,10 @@ fn static_host_has_its_own_user_and_answers_401_on_bad_credentials() {
 }
 
 #[test]
+#[cfg_attr(
+    missing_curl,
+    ignore = "needs curl: set CODECOMMIT_TEST_CURL or put curl on PATH"
+)]
 fn bad_input_gets_clear_errors() {
     let mut config = config();
     config.limits.max_body_bytes = 1024;

@@ -50,6 +50,10 @@ fn faults_switch_on_and_off_at_run_time() {
 }
 
 #[test]
+#[cfg_attr(
+    missing_curl,
+    ignore = "needs curl: set CODECOMMIT_TEST_CURL or put curl on PATH"
+)]
 fn faults_from_configuration() {
     let text = config_toml() + "\n[faults]\nthrottle = true\n";
     let mock = start_with(codecommit_mock::Config::from_toml(&text).expect("config"));
@@ -64,6 +68,10 @@ fn faults_from_configuration() {
 
 /// The clock is not a fault: it has its own table, and clearing the faults leaves it alone.
 #[test]
+#[cfg_attr(
+    missing_curl,
+    ignore = "needs curl: set CODECOMMIT_TEST_CURL or put curl on PATH"
+)]
 fn clock_offset_from_configuration_survives_clearing_faults() {
     let text = config_toml() + "\n[clock]\noffset_secs = -60\n[faults]\nthrottle = true\n";
     let mock = start_with(codecommit_mock::Config::from_toml(&text).expect("config"));

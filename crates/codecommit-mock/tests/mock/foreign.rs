@@ -223,6 +223,10 @@ fn status_and_challenges(cmd: &mut Command) -> (String, Vec<String>) {
 }
 
 #[test]
+#[cfg_attr(
+    missing_curl,
+    ignore = "needs curl: set CODECOMMIT_TEST_CURL or put curl on PATH"
+)]
 fn without_credentials_foreign_and_plain_http_ask_for_them() {
     let mut config = foreign_config();
     config.challenges.www_authenticate = vec!["Negotiate".into(), r#"Basic realm="mock""#.into()];
@@ -257,6 +261,10 @@ fn without_credentials_foreign_and_plain_http_ask_for_them() {
 }
 
 #[test]
+#[cfg_attr(
+    missing_curl,
+    ignore = "needs curl: set CODECOMMIT_TEST_CURL or put curl on PATH"
+)]
 fn plain_http_is_never_served() {
     let mock = start_with(foreign_config());
     let sandbox = Sandbox::new();
@@ -331,6 +339,10 @@ fn codecommit_and_static_hosts_over_https_expose_nothing() {
 /// Real session tokens run to a kilobyte or more: a plain-http request carrying one (several
 /// kilobytes of proxy request head) is still read and judged, not refused as garbage.
 #[test]
+#[cfg_attr(
+    missing_curl,
+    ignore = "needs curl: set CODECOMMIT_TEST_CURL or put curl on PATH"
+)]
 fn plain_http_with_a_long_session_token() {
     let mock = start_with(foreign_config());
     let sandbox = Sandbox::new();

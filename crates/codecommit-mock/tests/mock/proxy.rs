@@ -36,6 +36,10 @@ fn tls_is_refused_without_the_ca_and_works_with_it() {
 }
 
 #[test]
+#[cfg_attr(
+    missing_curl,
+    ignore = "needs curl: set CODECOMMIT_TEST_CURL or put curl on PATH"
+)]
 fn certificate_names_the_host() {
     let mock = start();
     let sandbox = Sandbox::new();

@@ -206,6 +206,10 @@ pub fn password(secret: &str, region: &str, host: &str, path: &str, mock: &MockH
 }
 
 /// curl through the proxy with the CA; `-s -o - -w '%{http_code}'` style.
+///
+/// curl is an external tool like the AWS CLI: a test that runs it carries
+/// `#[cfg_attr(missing_curl, ignore = "needs curl: ...")]` (`build.rs` probes for it), which
+/// [`every_test_that_runs_curl_is_ignored_without_it`] checks.
 pub fn curl(sandbox: &Sandbox, mock: &MockHandle) -> Command {
     let mut cmd = sandbox.command(tool("curl"));
     cmd.args(["-s", "--max-time", "20", "--proxy"])
@@ -214,6 +218,50 @@ pub fn curl(sandbox: &Sandbox, mock: &MockHandle) -> Command {
         .arg(mock.ca_file())
         .args(["-o", "/dev/null", "-w", "%{http_code}"]);
     cmd
+}
+
+/// Every test function of this suite whose body runs curl (`curl(`, `curl_http(`, or
+/// `tool("curl")`) is marked `missing_curl`, so a machine without curl shows it as ignored, with
+/// the reason, instead of failing it; rustfmt's layout (`fn` and its closing `}` at the start of
+/// a line) is what delimits a function here.
+#[test]
+fn every_test_that_runs_curl_is_ignored_without_it() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mock");
+    let mut unmarked = Vec::new();
+    let mut marked = 0;
+    for entry in std::fs::read_dir(&dir).expect("tests/mock") {
+        let path = entry.expect("an entry").path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("a test module");
+        for (at, _) in text.match_indices("#[test]\n") {
+            let rest = &text[at..];
+            let body_start = rest.find("\nfn ").expect("a test function after #[test]");
+            let body_end = rest.find("\n}\n").unwrap_or(rest.len());
+            let (attributes, body) = (&rest[..body_start], &rest[body_start..body_end]);
+            let name = body[4..].split('(').next().unwrap_or("?");
+            // This test itself names curl's callers as strings, and runs none.
+            let runs_curl = ["curl(", "curl_http(", "tool(\"curl\")"]
+                .iter()
+                .any(|call| body.contains(call))
+                && name != "every_test_that_runs_curl_is_ignored_without_it";
+            if runs_curl && !attributes.contains("missing_curl") {
+                unmarked.push(format!("{}: {name}", path.display()));
+            } else if runs_curl {
+                marked += 1;
+            }
+        }
+    }
+    assert!(
+        unmarked.is_empty(),
+        "tests that run curl without #[cfg_attr(missing_curl, ignore = ...)]:\n{}",
+        unmarked.join("\n")
+    );
+    assert!(
+        marked > 0,
+        "no test runs curl: is the check reading the right files?"
+    );
 }
 
 /// The HTTP status curl printed.

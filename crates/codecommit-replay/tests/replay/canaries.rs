@@ -135,7 +135,7 @@ macro_rules! canaries {
             #[test]
             #[cfg_attr(
                 missing_faketime,
-                ignore = "needs libfaketime: the scenarios that catch canaries move the clock (apt-get install faketime)"
+                ignore = "needs libfaketime: the scenarios that catch canaries move the clock (apt-get install libfaketime, or set CODECOMMIT_LIBFAKETIME to libfaketime.so.1)"
             )]
             fn $test() { check($name); }
         )*

@@ -70,7 +70,7 @@ fn python() -> std::path::PathBuf {
 #[test]
 #[cfg_attr(
     missing_faketime,
-    ignore = "needs libfaketime (apt-get install faketime): the scenarios move the clock"
+    ignore = "needs libfaketime, the scenarios move the clock: apt-get install libfaketime, or set CODECOMMIT_LIBFAKETIME to libfaketime.so.1"
 )]
 fn the_workspace_remote_helper_keeps_its_contract() {
     let report = replay_with(workspace_remote());
@@ -81,7 +81,7 @@ fn the_workspace_remote_helper_keeps_its_contract() {
 #[test]
 #[cfg_attr(
     any(missing_grc, missing_faketime),
-    ignore = "needs git-remote-codecommit (CODECOMMIT_TEST_GRC) and libfaketime"
+    ignore = "needs git-remote-codecommit (CODECOMMIT_TEST_GRC) and libfaketime (apt-get install libfaketime, or set CODECOMMIT_LIBFAKETIME to libfaketime.so.1)"
 )]
 fn the_python_package_keeps_its_contract() {
     let remote = RemoteUnderTest::new(&python(), contract("python-git-remote-codecommit"))
@@ -93,7 +93,7 @@ fn the_python_package_keeps_its_contract() {
 #[test]
 #[cfg_attr(
     any(missing_grc, missing_faketime),
-    ignore = "needs git-remote-codecommit (CODECOMMIT_TEST_GRC) and libfaketime"
+    ignore = "needs git-remote-codecommit (CODECOMMIT_TEST_GRC) and libfaketime (apt-get install libfaketime, or set CODECOMMIT_LIBFAKETIME to libfaketime.so.1)"
 )]
 fn each_remote_held_to_the_others_contract_fails_at_the_profile_with_an_at() {
     let ours = RemoteUnderTest {

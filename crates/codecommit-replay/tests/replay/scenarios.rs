@@ -105,7 +105,7 @@ fn transcript(results: &[&RunResult]) -> String {
 #[test]
 #[cfg_attr(
     missing_faketime,
-    ignore = "needs libfaketime for the scenarios that move the clock: apt-get install faketime, or set CODECOMMIT_TEST_FAKETIME"
+    ignore = "needs libfaketime for the scenarios that move the clock: apt-get install libfaketime, or set CODECOMMIT_LIBFAKETIME to libfaketime.so.1"
 )]
 fn every_scenario_with_the_workspace_helper() {
     let helper = workspace_helper();
@@ -151,7 +151,7 @@ fn every_scenario_with_the_workspace_helper() {
 )]
 #[cfg_attr(
     all(missing_faketime, not(missing_aws)),
-    ignore = "needs libfaketime for the scenarios that move the clock: apt-get install faketime, or set CODECOMMIT_TEST_FAKETIME"
+    ignore = "needs libfaketime for the scenarios that move the clock: apt-get install libfaketime, or set CODECOMMIT_LIBFAKETIME to libfaketime.so.1"
 )]
 fn every_scenario_with_the_aws_cli_helper() {
     let aws = require_tool("aws", "CODECOMMIT_TEST_AWS");
@@ -222,7 +222,7 @@ fn a_failing_symptom_without_a_problem_finding_fails() {
 #[test]
 #[cfg_attr(
     missing_faketime,
-    ignore = "needs libfaketime for the scenarios that move the clock: apt-get install faketime, or set CODECOMMIT_TEST_FAKETIME"
+    ignore = "needs libfaketime for the scenarios that move the clock: apt-get install libfaketime, or set CODECOMMIT_LIBFAKETIME to libfaketime.so.1"
 )]
 fn a_working_fix_that_still_shows_a_problem_fails_unless_it_says_so() {
     // The keychain's Deny fix works, yet the keychain still runs first: the step says so; without

@@ -103,7 +103,7 @@ fn replay_keychain(git: &Git, stores: Stores) -> Report {
 #[test]
 #[cfg_attr(
     missing_faketime,
-    ignore = "needs libfaketime for the keychain scenario's clock: apt-get install faketime, or set CODECOMMIT_TEST_FAKETIME"
+    ignore = "needs libfaketime for the keychain scenario's clock: apt-get install libfaketime, or set CODECOMMIT_LIBFAKETIME to libfaketime.so.1"
 )]
 fn a_git_whose_exec_path_has_osxkeychain_still_runs_the_stand_in() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -130,7 +130,7 @@ fn a_git_whose_exec_path_has_osxkeychain_still_runs_the_stand_in() {
 #[test]
 #[cfg_attr(
     missing_faketime,
-    ignore = "needs libfaketime for the keychain scenario's clock: apt-get install faketime, or set CODECOMMIT_TEST_FAKETIME"
+    ignore = "needs libfaketime for the keychain scenario's clock: apt-get install libfaketime, or set CODECOMMIT_LIBFAKETIME to libfaketime.so.1"
 )]
 fn real_stores_run_the_machines_program_and_compare_names_what_differs() {
     let dir = tempfile::tempdir().expect("tempdir");

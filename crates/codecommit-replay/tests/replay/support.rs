@@ -23,7 +23,7 @@ pub fn tools() -> Tools {
         // Scenarios that move the clock need libfaketime; CI installs it.
         assert!(
             !codecommit_testkit::strict(),
-            "libfaketime not found (apt-get install faketime); CODECOMMIT_TEST_STRICT is set"
+            "libfaketime not found (apt-get install libfaketime, or set CODECOMMIT_LIBFAKETIME to libfaketime.so.1); CODECOMMIT_TEST_STRICT is set"
         );
         eprintln!("libfaketime not found: scenarios that move the clock are skipped");
     }

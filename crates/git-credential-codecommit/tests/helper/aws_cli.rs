@@ -1,6 +1,7 @@
 //! This helper against the real `aws codecommit credential-helper`, same inputs, same frozen
 //! clock (libfaketime), byte for byte. Both tools are mandatory in CI (`CODECOMMIT_TEST_STRICT`).
 use super::support::NOW;
+use codecommit_testkit::faketime::require_libfaketime;
 use codecommit_testkit::{Sandbox, require_tool};
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -11,13 +12,13 @@ const TOKEN: &str = "IQoJb3JpZ2luX2VjEXAMPLE//////////wEaCXVzLWVhc3QtMiJHMEUCIQD
 
 struct Peers {
     aws: PathBuf,
-    faketime: PathBuf,
+    libfaketime: PathBuf,
     sandbox: Sandbox,
 }
 
 fn peers() -> Peers {
     let aws = require_tool("aws", "CODECOMMIT_TEST_AWS");
-    let faketime = require_tool("faketime", "CODECOMMIT_TEST_FAKETIME");
+    let libfaketime = require_libfaketime();
     let sandbox = Sandbox::new()
         .with_path(aws.parent().map(Path::to_path_buf))
         .with_system_path();
@@ -29,7 +30,7 @@ fn peers() -> Peers {
         .write_aws_config("[default]\nregion = us-west-2\n\n[profile temp]\nregion = eu-west-1\n");
     Peers {
         aws,
-        faketime,
+        libfaketime,
         sandbox,
     }
 }
@@ -37,17 +38,17 @@ fn peers() -> Peers {
 impl Peers {
     fn run(&self, program: &Path, args: &[&str], env: &[(&str, &str)], input: &str) -> Output {
         use std::io::Write;
-        let mut cmd = self.sandbox.command(&self.faketime);
-        // `-f` freezes the clock; without it faketime only starts it there.
-        cmd.arg("-f")
-            .arg(FROZEN)
-            .arg(program)
-            .args(args)
+        let mut cmd = self.sandbox.command(program);
+        // libfaketime preloaded: an absolute `FAKETIME` freezes the clock there (what the
+        // `faketime -f` wrapper sets up, without its shared-memory files).
+        cmd.args(args)
+            .env("LD_PRELOAD", &self.libfaketime)
+            .env("FAKETIME", FROZEN)
             .envs(env.iter().copied());
         cmd.stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
-        let mut child = cmd.spawn().expect("start under faketime");
+        let mut child = cmd.spawn().expect("start with libfaketime");
         child
             .stdin
             .take()
@@ -125,7 +126,7 @@ impl Case {
 #[test]
 #[cfg_attr(
     any(missing_aws, missing_faketime),
-    ignore = "needs the AWS CLI and faketime: set CODECOMMIT_TEST_AWS (a venv's aws) and CODECOMMIT_TEST_FAKETIME, or put them on PATH"
+    ignore = "needs the AWS CLI and libfaketime: set CODECOMMIT_TEST_AWS (a venv's aws) or put aws on PATH; apt-get install libfaketime, or set CODECOMMIT_LIBFAKETIME to libfaketime.so.1"
 )]
 fn same_user_name_and_password_as_the_aws_cli() {
     let peers = peers();
@@ -218,7 +219,7 @@ fn same_user_name_and_password_as_the_aws_cli() {
 #[test]
 #[cfg_attr(
     any(missing_aws, missing_faketime),
-    ignore = "needs the AWS CLI and faketime: set CODECOMMIT_TEST_AWS (a venv's aws) and CODECOMMIT_TEST_FAKETIME, or put them on PATH"
+    ignore = "needs the AWS CLI and libfaketime: set CODECOMMIT_TEST_AWS (a venv's aws) or put aws on PATH; apt-get install libfaketime, or set CODECOMMIT_LIBFAKETIME to libfaketime.so.1"
 )]
 fn where_this_helper_differs_from_the_aws_cli() {
     let peers = peers();

@@ -136,7 +136,7 @@ impl Case {
 
 struct Peers {
     grc: PathBuf,
-    faketime: PathBuf,
+    libfaketime: PathBuf,
 }
 
 /// What a program did: its exit status, stderr, and the arguments it gave `git`.
@@ -150,7 +150,7 @@ impl Peers {
     fn new() -> Peers {
         Peers {
             grc: require_tool("git-remote-codecommit", "CODECOMMIT_TEST_GRC"),
-            faketime: require_tool("faketime", "CODECOMMIT_TEST_FAKETIME"),
+            libfaketime: codecommit_testkit::faketime::require_libfaketime(),
         }
     }
 
@@ -161,16 +161,16 @@ impl Peers {
         sandbox.write_aws_credentials(&credentials);
         let capture = sandbox.root().join("git-args");
         install_recording_git(&sandbox.bin());
-        let mut cmd = sandbox.command(&self.faketime);
-        cmd.arg("-f")
-            .arg(FROZEN)
-            .arg(program)
+        let mut cmd = sandbox.command(program);
+        // libfaketime preloaded: an absolute `FAKETIME` freezes the clock there.
+        cmd.env("LD_PRELOAD", &self.libfaketime)
+            .env("FAKETIME", FROZEN)
             .arg("origin")
             .arg(case.url())
             .envs(case.env())
             .envs(extra_env.iter().copied())
             .env("GIT_ARGS_FILE", &capture);
-        let output = cmd.output().expect("run under faketime");
+        let output = cmd.output().expect("run with libfaketime");
         let git_args = std::fs::read_to_string(&capture)
             .map(|text| text.lines().map(str::to_owned).collect())
             .unwrap_or_default();
@@ -207,7 +207,7 @@ proptest! {
 
     #[cfg_attr(
         any(missing_grc, missing_faketime),
-        ignore = "needs git-remote-codecommit and faketime: set CODECOMMIT_TEST_GRC and CODECOMMIT_TEST_FAKETIME or put them on PATH"
+        ignore = "needs git-remote-codecommit and libfaketime: set CODECOMMIT_TEST_GRC or put it on PATH; apt-get install libfaketime, or set CODECOMMIT_LIBFAKETIME to libfaketime.so.1"
     )]
     #[test]
     fn hands_git_the_python_packages_signed_url(case in case()) {
@@ -233,7 +233,7 @@ proptest! {
 /// shows each difference, so the conformance test above would catch any of them by mistake.
 #[cfg_attr(
     any(missing_grc, missing_faketime),
-    ignore = "needs git-remote-codecommit and faketime: set CODECOMMIT_TEST_GRC and CODECOMMIT_TEST_FAKETIME or put them on PATH"
+    ignore = "needs git-remote-codecommit and libfaketime: set CODECOMMIT_TEST_GRC or put it on PATH; apt-get install libfaketime, or set CODECOMMIT_LIBFAKETIME to libfaketime.so.1"
 )]
 #[test]
 fn differs_from_the_python_package_where_its_users_asked() {
