@@ -87,7 +87,17 @@ pub fn merge(reports: Vec<Report>) -> Result<Report, String> {
         contract,
         contract_rows: rows
             .into_iter()
-            .map(|runs| agree(runs, |r| &mut r.outcome))
+            .map(|mut runs| {
+                // A row asked only where a git of its releases is found (`authtype`,
+                // `large_requests`) is skipped in the other reports: those runs say nothing.
+                if runs
+                    .iter()
+                    .any(|(_, r)| !matches!(r.outcome, Outcome::Skip(_)))
+                {
+                    runs.retain(|(_, r)| !matches!(r.outcome, Outcome::Skip(_)));
+                }
+                agree(runs, |r| &mut r.outcome)
+            })
             .collect(),
         results: results
             .into_iter()
@@ -370,6 +380,21 @@ mod tests {
             merged.results[0].steps[0].stderr,
             "fatal: the failing run's own words"
         );
+    }
+
+    #[test]
+    fn a_row_skipped_where_no_git_could_ask_it_takes_the_outcome_of_the_reports_that_did() {
+        let mut asked = gating();
+        asked.contract_rows[0].outcome = Outcome::Fail("no expiry".into());
+        let mut not_asked = gating();
+        not_asked.contract_rows[0].outcome = Outcome::Skip("no git 2.54 here".into());
+        let merged = merge(vec![not_asked.clone(), asked]).expect("merges");
+        assert_eq!(
+            merged.contract_rows[0].outcome,
+            Outcome::Fail("no expiry".into())
+        );
+        let merged = merge(vec![not_asked.clone(), not_asked]).expect("merges");
+        assert!(matches!(merged.contract_rows[0].outcome, Outcome::Skip(_)));
     }
 
     #[test]
