@@ -316,10 +316,13 @@ impl CheckSandbox {
         shape: &[&str],
         operation: &str,
         input: &str,
-        profile: Option<&str>,
-        credentials: bool,
-        git: Option<&Git>,
+        who: Asker<'_>,
     ) -> Call {
+        let Asker {
+            profile,
+            credentials,
+            git,
+        } = who;
         let home = self.dir.path().join("home");
         let credentials_file = if credentials {
             home.join(".aws/credentials")
@@ -352,6 +355,15 @@ impl CheckSandbox {
             },
         }
     }
+}
+
+/// Who asks a check's question: which profile, whether any keys exist, which git (its exec path
+/// is what git gives every helper).
+#[derive(Debug, Clone, Copy, Default)]
+struct Asker<'a> {
+    profile: Option<&'a str>,
+    credentials: bool,
+    git: Option<&'a Git>,
 }
 
 /// The helper's whole environment for a check: its HOME and AWS files, and nothing of ours.
@@ -407,9 +419,13 @@ pub fn observe(helper: &HelperUnderTest, gits: &[Git]) -> Result<Observation, St
     let sandbox = CheckSandbox::new()?;
     let at = SystemTime::now();
     let standard = request("https", world::HOST, Some(&repo_path()));
+    let keys = Asker {
+        credentials: true,
+        ..Asker::default()
+    };
     let (aws_cli_get, native_get) = std::thread::scope(|s| {
-        let aws_cli = s.spawn(|| sandbox.call(helper, AWS_CLI, "get", &standard, None, true, None));
-        let native = sandbox.call(helper, NATIVE, "get", &standard, None, true, None);
+        let aws_cli = s.spawn(|| sandbox.call(helper, AWS_CLI, "get", &standard, keys));
+        let native = sandbox.call(helper, NATIVE, "get", &standard, keys);
         (aws_cli.join().unwrap_or_else(|_| Call::lost()), native)
     });
     // The other promises are asked in the shape the helper answers (the AWS CLI's first).
@@ -421,7 +437,12 @@ pub fn observe(helper: &HelperUnderTest, gits: &[Git]) -> Result<Observation, St
     let no_path = request("https", world::HOST, None);
     let offered = format!("{AUTHTYPE_OFFER}{standard}");
     let call = |op: &str, input: &str, profile: Option<&str>, credentials: bool| {
-        sandbox.call(helper, shape, op, input, profile, credentials, None)
+        let who = Asker {
+            profile,
+            credentials,
+            git: None,
+        };
+        sandbox.call(helper, shape, op, input, who)
     };
     let newest = |wanted: fn(GitVersion) -> bool| {
         gits.iter()
@@ -434,7 +455,17 @@ pub fn observe(helper: &HelperUnderTest, gits: &[Git]) -> Result<Observation, St
         git.map(|g| {
             (
                 g.version,
-                sandbox.call(helper, shape, "get", &offered, None, true, Some(g)),
+                sandbox.call(
+                    helper,
+                    shape,
+                    "get",
+                    &offered,
+                    Asker {
+                        profile: None,
+                        credentials: true,
+                        git: Some(g),
+                    },
+                ),
             )
         })
     };
