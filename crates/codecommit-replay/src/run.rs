@@ -446,7 +446,9 @@ impl Session<'_> {
     /// what it printed, which helpers it asked and what the mock answered.
     /// Returns the command's arguments, placeholders expanded.
     fn command(&self, step: &Step, result: &mut StepResult) -> Result<Vec<String>, String> {
-        let extra = self.sandbox.placeholders();
+        let mut extra = self.sandbox.placeholders();
+        // Kept for the copies of a parallel step, each of which puts its own number there.
+        extra.insert("n", "{n}".to_owned());
         let (program, name, words) = if step.tool.is_empty() {
             (self.sandbox.git(), "git", &step.git)
         } else {
@@ -468,12 +470,46 @@ impl Session<'_> {
         let mock = self.mock();
         mock.clear_log();
 
-        let mut command = Command::new(program);
-        command.args(&args).current_dir(self.sandbox.work());
-        let finished = self.run_in_sandbox(command, step)?;
-        result.exit = Some(finished.exit);
-        result.stdout = self.normalizer.text(&finished.stdout_text());
-        result.stderr = self.normalizer.text(&finished.stderr_text());
+        let copies = step.parallel.unwrap_or(1);
+        let finished: Vec<exec::Finished> = std::thread::scope(|scope| {
+            let runs: Vec<_> = (1..=copies)
+                .map(|n| {
+                    let program = &program;
+                    let args = &args;
+                    scope.spawn(move || {
+                        let mut command = Command::new(program);
+                        command
+                            .args(args.iter().map(|a| a.replace("{n}", &n.to_string())))
+                            .current_dir(self.sandbox.work());
+                        self.run_in_sandbox(command, step)
+                    })
+                })
+                .collect();
+            runs.into_iter()
+                .map(|r| {
+                    r.join()
+                        .unwrap_or_else(|_| Err("a git run panicked".into()))
+                })
+                .collect::<Result<_, String>>()
+        })?;
+        if copies > 1 {
+            result.command = Some(format!("{name} {} (x{copies} at once)", args.join(" ")));
+        }
+        result.exit = Some(
+            finished
+                .iter()
+                .map(|f| f.exit)
+                .find(|e| *e != 0)
+                .unwrap_or(0),
+        );
+        result.stdout = finished
+            .iter()
+            .map(|f| self.normalizer.text(&f.stdout_text()))
+            .collect();
+        result.stderr = finished
+            .iter()
+            .map(|f| self.normalizer.text(&f.stderr_text()))
+            .collect();
         let calls: Vec<HelperCall> = read_lines(&transcript_file, calls_before);
         result.helpers = calls
             .iter()
@@ -483,16 +519,31 @@ impl Session<'_> {
             .iter()
             .map(|c| self.normalizer.helper_call(c))
             .collect();
+        if copies > 1 {
+            // Interleaved by timing: each call once, sorted, is what every run agrees on.
+            for list in [&mut result.helpers, &mut result.helper_transcript] {
+                list.sort();
+                list.dedup();
+            }
+        }
         let prompts: Vec<Prompt> = read_lines(&prompts_file, prompts_before);
         result.prompts = prompts
             .iter()
             .map(|p| self.normalizer.text(&p.prompt))
             .collect();
         let log = mock.log();
-        result.mock = collapse(log.iter().map(|e| match e.reason {
-            Some(reason) => format!("{} {}", e.status, reason.as_str()),
-            None => e.status.to_string(),
-        }));
+        let mut answers: Vec<String> = log
+            .iter()
+            .map(|e| match e.reason {
+                Some(reason) => format!("{} {}", e.status, reason.as_str()),
+                None => e.status.to_string(),
+            })
+            .collect();
+        if copies > 1 {
+            answers.sort();
+            answers.dedup();
+        }
+        result.mock = collapse(answers.into_iter());
         result.exposed = exposed(&log);
         Ok(args)
     }

@@ -196,6 +196,12 @@ pub struct Step {
     /// (incompressible, the same bytes every run).
     #[serde(default)]
     pub commit: Option<Commit>,
+    /// Runs the step's git command this many times at once (2 to 8), `{n}` in its arguments
+    /// standing for 1, 2, …: a build fetching submodules in parallel. Which of them asks which
+    /// helper depends on timing, so the step records each helper call and mock answer once,
+    /// sorted, and the first failing exit (0 when all succeed).
+    #[serde(default)]
+    pub parallel: Option<u32>,
     /// Time passes inside the step's git command, after its Nth request (see [`ClockJump`]).
     #[serde(default)]
     pub clock_jump: Option<ClockJump>,
@@ -282,6 +288,13 @@ impl Scenario {
             }
             if let Some(advance) = &step.advance {
                 parse_duration(advance).map_err(&step_error)?;
+            }
+            if let Some(n) = step.parallel
+                && (!(2..=8).contains(&n) || step.git.is_empty() || step.clock_jump.is_some())
+            {
+                return Err(step_error(format!(
+                    "has parallel = {n}: it takes 2 to 8 copies of a git command, without a clock_jump"
+                )));
             }
             if let Some(jump) = &step.clock_jump {
                 parse_duration(&jump.by).map_err(&step_error)?;
@@ -501,6 +514,24 @@ mod tests {
         // A commit alone is an action, like advance.
         parse("[[step]]\nname = \"c\"\ncommit = { repo = \"repo\", bytes = \"1KiB\" }\n")
             .expect("loads");
+    }
+
+    #[test]
+    fn a_parallel_step_takes_two_to_eight_copies_of_a_git_command() {
+        let step = |n: u32| {
+            format!(
+                "[[step]]\nname = \"p\"\nparallel = {n}\ngit = [\"clone\", \"{{url}}\", \"r-{{n}}\"]\n[[step.expect]]\nexit = 0\n"
+            )
+        };
+        assert_eq!(parse(&step(4)).expect("loads").steps[0].parallel, Some(4));
+        for n in [1, 9] {
+            let e = error(&step(n));
+            assert!(e.contains(&format!("has parallel = {n}")), "{e}");
+        }
+        let e = error(
+            "[[step]]\nname = \"p\"\nparallel = 2\ntool = [\"configure\"]\n[[step.expect]]\nexit = 0\n",
+        );
+        assert!(e.contains("has parallel = 2"), "{e}");
     }
 
     #[test]
