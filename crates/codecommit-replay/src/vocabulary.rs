@@ -249,6 +249,9 @@ pub enum DoctorFinding {
     RemoteProfileAt,
     RemoteNoRegion,
     RemotePasswordStored,
+    AuthtypeLostOnProbe,
+    PostBufferRaised,
+    HttpMaxRetries,
 }
 
 impl DoctorFinding {

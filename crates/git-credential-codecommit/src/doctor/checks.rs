@@ -4,6 +4,7 @@
 use super::finding::{Finding, Severity};
 use super::gitconfig::{Entry, Version};
 use super::helpers::{Helper, Kind};
+use super::offer::OfferAnswer;
 use super::stores::StoreAnswer;
 use super::urlmatch::UrlParts;
 use crate::aws::AwsSource;
@@ -169,6 +170,9 @@ pub struct Inputs<'a> {
     pub now: SystemTime,
     /// What each storing helper ahead of the CodeCommit helper hands back (`--check-stores`).
     pub stores: Option<Vec<StoreAnswer>>,
+    /// What the CodeCommit helper answers git's `authtype` offer (`--check-stores`, git 2.46 to
+    /// 2.53 only).
+    pub offer: Option<OfferAnswer>,
 }
 
 impl std::fmt::Debug for Inputs<'_> {
@@ -203,8 +207,10 @@ pub fn all(inputs: &Inputs<'_>) -> Vec<Finding> {
             findings.extend(http_path(inputs));
             findings.extend(aws_credentials(inputs, ours));
             findings.extend(aws_cli_unscoped(inputs, ours));
+            findings.extend(large_requests(inputs, ours));
         }
     }
+    findings.extend(retries(inputs));
     findings.extend(region(inputs, codecommit.map(|i| &applied[i])));
     findings
 }
@@ -318,6 +324,123 @@ fn helper_cannot_run(inputs: &Inputs<'_>, ours: &Applied<'_>) -> Option<Finding>
         .evidence(seen(ours.entry))
         .fix(fix),
     )
+}
+
+/// The size above which git probes a request first: `http.postBuffer`'s default.
+const DEFAULT_POST_BUFFER: u64 = 1 << 20;
+
+/// `http.postBuffer` for the URL (a URL-scoped entry or the plain one, the last that applies).
+fn post_buffer<'a>(inputs: &Inputs<'a>) -> Option<(u64, &'a Entry)> {
+    inputs
+        .entries
+        .iter()
+        .rev()
+        .find(|e| {
+            e.in_section("http").is_some_and(|(sub, name)| {
+                name == "postbuffer" && sub.is_none_or(|s| inputs.target.parts.matched_by(s))
+            })
+        })
+        .and_then(|e| Some((git_size(e.value.as_deref()?)?, e)))
+}
+
+/// git's size value: `10485760`, `10m`, `500k`, `1g`.
+fn git_size(value: &str) -> Option<u64> {
+    let value = value.trim().to_ascii_lowercase();
+    let (number, scale) = match value.char_indices().last()? {
+        (i, 'k') => (&value[..i], 1 << 10),
+        (i, 'm') => (&value[..i], 1 << 20),
+        (i, 'g') => (&value[..i], 1 << 30),
+        _ => (value.as_str(), 1),
+    };
+    number.parse::<u64>().ok()?.checked_mul(scale)
+}
+
+/// Git 2.46 to 2.53 send the probe before a request over `http.postBuffer` without an
+/// `authtype` answer: a helper that answers that way fails every push over 1 MiB with a 401.
+/// And a raised `http.postBuffer`, the workaround users find, said to be needed or not.
+fn large_requests(inputs: &Inputs<'_>, ours: &Applied<'_>) -> Option<Finding> {
+    let buffer = post_buffer(inputs);
+    let loses = inputs.git.offers_authtype() && !inputs.git.carries_authtype_on_large_requests();
+    if loses && inputs.offer == Some(OfferAnswer::Authtype) {
+        let limit = buffer.map_or(DEFAULT_POST_BUFFER, |(n, _)| n);
+        let mut finding = Finding::new(
+            "authtype-lost-on-probe",
+            Severity::Problem,
+            format!(
+                "{} answers git {}'s capability[]=authtype with an authtype credential, which this git leaves off the probe it sends before a request over http.postBuffer: every push (or clone of many refs) over {limit} bytes fails with HTTP 401",
+                ours.helper.program,
+                inputs.git
+            ),
+        )
+        .evidence(seen(ours.entry))
+        .evidence(format!(
+            "asked it `get` with capability[]=authtype as git {} does: it answered authtype=Basic and a credential",
+            inputs.git
+        ));
+        if let Some((_, entry)) = buffer {
+            finding = finding.evidence(format!(
+                "{} only moves the limit (the workaround: a request that fits the buffer needs no probe)",
+                seen(entry)
+            ));
+        }
+        return Some(finding.fix(format!(
+            "install a git-credential-codecommit that answers a user name and password on git 2.46 to 2.53 (this one does), or upgrade git to 2.54 or later; then: {}",
+            inputs.target.configure_command(false)
+        )));
+    }
+    let (size, entry) = buffer.filter(|(n, _)| *n > DEFAULT_POST_BUFFER)?;
+    let why = if inputs.git.carries_authtype_on_large_requests() {
+        format!(
+            "git {} carries every helper's answer on the probe of a large request",
+            inputs.git
+        )
+    } else if ours.helper.kind == Kind::AwsCli {
+        "the AWS CLI answers a user name and password, which the probe of a large request carries"
+            .to_owned()
+    } else if inputs.offer == Some(OfferAnswer::Password) || !inputs.git.offers_authtype() {
+        format!(
+            "{} answers git {} with a user name and password, which the probe of a large request carries",
+            ours.helper.program, inputs.git
+        )
+    } else {
+        // Git 2.46 to 2.53 without --check-stores: what the helper answers was not asked.
+        return None;
+    };
+    Some(
+        Finding::new(
+            "post-buffer-raised",
+            Severity::Note,
+            format!(
+                "http.postBuffer is {size} bytes, which CodeCommit does not need: {why}; git holds that much of every request in memory"
+            ),
+        )
+        .evidence(seen(entry))
+        .fix("git config --global --unset http.postBuffer (or remove the line from the file named above)"),
+    )
+}
+
+/// Git 2.54 retries a throttled request (429, CodeCommit's "Rate Exceeded"), waiting as
+/// `Retry-After` says, when `http.maxRetries` allows it; the default is 0.
+fn retries(inputs: &Inputs<'_>) -> Option<Finding> {
+    if inputs.git < Version(2, 54, 0) {
+        return None;
+    }
+    let set = inputs.entries.iter().any(|e| {
+        e.in_section("http").is_some_and(|(sub, name)| {
+            name == "maxretries" && sub.is_none_or(|s| inputs.target.parts.matched_by(s))
+        })
+    });
+    (!set).then(|| {
+        Finding::new(
+            "http-max-retries",
+            Severity::Note,
+            format!(
+                "git {} can retry requests CodeCommit throttles (429, Rate Exceeded) after the Retry-After it sends, but http.maxRetries is 0",
+                inputs.git
+            ),
+        )
+        .fix("git config --global http.https://git-codecommit.*.amazonaws.com.maxRetries 3")
+    })
 }
 
 /// Whether `store` keeps `password_expiry_utc` on this git, so git ≥ 2.40 drops the stale
@@ -692,5 +815,20 @@ pub fn age(now: SystemTime, then: SystemTime) -> String {
         s if s >= 2 * 3600 => format!("{} h", s / 3600),
         s if s >= 120 => format!("{} min", s / 60),
         s => format!("{s} s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::git_size;
+
+    #[test]
+    fn sizes_as_git_reads_them() {
+        assert_eq!(git_size("10485760"), Some(10 << 20));
+        assert_eq!(git_size("500K"), Some(500 << 10));
+        assert_eq!(git_size("10m"), Some(10 << 20));
+        assert_eq!(git_size("1g"), Some(1 << 30));
+        assert_eq!(git_size("lots"), None);
+        assert_eq!(git_size(""), None);
     }
 }

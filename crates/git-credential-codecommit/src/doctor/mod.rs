@@ -17,6 +17,7 @@ pub mod checks;
 pub mod finding;
 pub mod gitconfig;
 pub mod helpers;
+pub mod offer;
 pub mod remote;
 pub mod stores;
 pub mod urlmatch;
@@ -139,6 +140,11 @@ pub fn examine(
     }
     let target = Target::parse(&raw_url)?;
     let stores = args.check_stores.then(|| ask_stores(&target, &entries));
+    let offer = (args.check_stores
+        && git.version.offers_authtype()
+        && !git.version.carries_authtype_on_large_requests())
+    .then(|| ask_offer(&target, &entries, git.exec_path.as_deref()))
+    .flatten();
     let env_profile = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
     let inputs = Inputs {
         target: &target,
@@ -149,6 +155,7 @@ pub fn examine(
         env_profile,
         now,
         stores,
+        offer,
     };
     findings.extend(checks::all(&inputs));
     // Problems first, then warnings, then notes; stable within each.
@@ -212,6 +219,23 @@ fn remote_url(entries: &[gitconfig::Entry], dir: &Path) -> Result<(String, Vec<F
         notes.push(note);
     }
     Ok((first, notes))
+}
+
+/// `--check-stores` on git 2.46 to 2.53: what this machine's `git-credential-codecommit` (a
+/// release before the large-request fix answered with `authtype` there) answers git's offer.
+/// The AWS CLI never answers the capability, so it is not asked (half a second a start).
+fn ask_offer(
+    target: &Target,
+    entries: &[gitconfig::Entry],
+    exec_path: Option<&Path>,
+) -> Option<offer::OfferAnswer> {
+    let applied = applied_helpers(&target.parts, entries);
+    let ours = applied.iter().find(|a| a.helper.is_codecommit())?;
+    if ours.helper.kind != Kind::Native {
+        return None;
+    }
+    let (with_path, _) = use_http_path(&target.parts, entries);
+    Some(offer::ask(&ours.helper, target, with_path, exec_path))
 }
 
 /// `--check-stores`: every storing helper ahead of the CodeCommit helper (or every one, when

@@ -60,7 +60,7 @@ pub fn ask(helper: &Helper, target: &Target, with_path: bool) -> StoreAnswer {
         "printf '{}\\n' | {command} erase",
         input.replace('\n', "\\n").trim_end_matches("\\n")
     );
-    let outcome = match run(&format!("{command} get"), &input) {
+    let outcome = match run(&format!("{command} get"), &input, &[]) {
         Err(why) => Outcome::Failed(why),
         Ok(output) => read_answer(&output),
     };
@@ -73,7 +73,7 @@ pub fn ask(helper: &Helper, target: &Target, with_path: bool) -> StoreAnswer {
 
 /// The shell command git runs for a helper (credential.c): `git credential-NAME ARGS`, or the
 /// value itself for `!cmd` and absolute paths.
-fn shell_command(helper: &Helper) -> String {
+pub(super) fn shell_command(helper: &Helper) -> String {
     if helper.via_git {
         format!("git credential-{}", helper.value)
     } else {
@@ -201,7 +201,13 @@ impl StoreAnswer {
 
 /// Runs `command` with `sh`, as git runs helpers, feeding `input`; stdout is returned as a
 /// secret, stderr is dropped (a store may print the item there).
-fn run(command: &str, input: &str) -> Result<Secret<String>, String> {
+/// Runs `command` through the shell as git runs a helper, `input` on stdin, with `env` added;
+/// what it prints on stdout, read as a secret.
+pub(super) fn run(
+    command: &str,
+    input: &str,
+    env: &[(&str, &std::path::Path)],
+) -> Result<Secret<String>, String> {
     // git runs helpers with the shell it was built with: /bin/sh on Unix, Git Bash's sh on
     // Windows (on PATH in Git for Windows' shells).
     #[cfg(unix)]
@@ -212,6 +218,7 @@ fn run(command: &str, input: &str) -> Result<Secret<String>, String> {
         .args(["-c", command])
         .env("GIT_TERMINAL_PROMPT", "0")
         .env("GCM_INTERACTIVE", "never")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

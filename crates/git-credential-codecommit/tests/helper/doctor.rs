@@ -365,6 +365,94 @@ fn storing_helper_first() {
     }
 }
 
+/// The native helper's section, scoped to CodeCommit's hosts.
+const NATIVE_SECTION: &str = "[credential \"https://git-codecommit.*.amazonaws.com\"]\n\thelper =\n\thelper = codecommit\n\tUseHttpPath = true\n";
+
+/// A `git-credential-codecommit` of the release before the large-request fix: offered
+/// `authtype`, it answers with an authtype credential on every git.
+const ALWAYS_AUTHTYPE: &str = "#!/bin/sh\nif [ \"$1\" = get ] && grep -q '^capability\\[\\]=authtype$'; then\n  printf 'capability[]=authtype\\nauthtype=Basic\\ncredential=QQ==\\nephemeral=1\\n'\nfi\n";
+
+#[test]
+fn authtype_lost_on_probe() {
+    for m in Machine::each() {
+        let loses = m.git >= Version(2, 46, 0) && m.git < Version(2, 54, 0);
+        m.global(NATIVE_SECTION)
+            .program("git-credential-codecommit", ALWAYS_AUTHTYPE);
+        let check = |m: &Machine| {
+            m.doctor_in(
+                m.sandbox.root(),
+                &[URL, "--format", "json", "--check-stores"],
+                &[],
+            )
+        };
+        // An older helper that answers authtype: every push over 1 MiB fails on 2.46 to 2.53.
+        let expected = if loses {
+            (Some("problem"), 1)
+        } else {
+            (None, 0)
+        };
+        check(&m).expect("authtype-lost-on-probe", expected.0, expected.1);
+        // Without --check-stores the helper is not asked.
+        m.json(URL).expect("authtype-lost-on-probe", None, 0);
+        // A raised post buffer only moves the limit: still a problem, and said so.
+        m.global(&format!(
+            "{NATIVE_SECTION}[http]\n\tpostBuffer = 524288000\n"
+        ));
+        let run = check(&m);
+        run.expect("authtype-lost-on-probe", expected.0, expected.1);
+        if loses {
+            let finding = run.finding("authtype-lost-on-probe").expect("reported");
+            assert!(
+                finding["summary"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("over 524288000 bytes"),
+                "{finding}"
+            );
+        }
+    }
+    // This release answers a user name and password there: nothing to report.
+    for m in Machine::each() {
+        m.global(NATIVE_SECTION).with_native();
+        m.doctor_in(
+            m.sandbox.root(),
+            &[URL, "--format", "json", "--check-stores"],
+            &[],
+        )
+        .expect("authtype-lost-on-probe", None, 0);
+    }
+}
+
+#[test]
+fn post_buffer_raised() {
+    for m in Machine::each() {
+        m.with_native();
+        for (config, note) in [
+            (
+                format!("{NATIVE_SECTION}[http]\n\tpostBuffer = 10m\n"),
+                true,
+            ),
+            (
+                format!("{NATIVE_SECTION}[http]\n\tpostBuffer = 1048576\n"),
+                false,
+            ),
+            (NATIVE_SECTION.to_owned(), false),
+            (
+                format!("{NATIVE_SECTION}[http \"https://github.com\"]\n\tpostBuffer = 10m\n"),
+                false,
+            ),
+        ] {
+            m.global(&config);
+            let run = m.doctor_in(
+                m.sandbox.root(),
+                &[URL, "--format", "json", "--check-stores"],
+                &[],
+            );
+            run.expect("post-buffer-raised", note.then_some("note"), 0);
+        }
+    }
+}
+
 #[test]
 fn use_http_path_missing() {
     for m in Machine::each() {
