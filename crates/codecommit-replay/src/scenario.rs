@@ -141,6 +141,9 @@ pub struct Fix {
     pub keychain: Option<KeychainModel>,
     #[serde(default)]
     pub manager: Option<ManagerModel>,
+    /// Mock settings in place of the setup's (`[fix.mock.faults]`).
+    #[serde(default)]
+    pub mock: Option<toml::Table>,
     #[serde(rename = "step")]
     pub steps: Vec<Step>,
 }
@@ -170,6 +173,9 @@ impl Fix {
         }
         if let Some(m) = self.manager {
             setup.manager = m;
+        }
+        if let Some(mock) = &self.mock {
+            setup.mock = Some(mock.clone());
         }
         setup
     }
