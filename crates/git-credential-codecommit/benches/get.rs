@@ -28,14 +28,31 @@ use std::time::{Duration, Instant};
 
 const REQUEST: &[u8] =
     b"protocol=https\nhost=git-codecommit.us-east-2.amazonaws.com\npath=v1/repos/MyDemoRepo\n\n";
+/// What git 2.46 and later send: the helper then asks the calling git its release
+/// (`$GIT_EXEC_PATH/git version`) to choose the answer's form.
+const OFFERED: &[u8] = b"capability[]=authtype\ncapability[]=state\nprotocol=https\nhost=git-codecommit.us-east-2.amazonaws.com\npath=v1/repos/MyDemoRepo\nwwwauth[]=Basic realm=\"git-codecommit\"\n\n";
 
 /// The smallest program that does what git asks of a helper: read the request and exit.
 const FLOOR: &str = "/bin/cat";
 
 fn once(sandbox: &Sandbox, program: &Path, args: &[&str]) -> Duration {
+    once_with(sandbox, program, args, REQUEST, None)
+}
+
+/// One run with `request` on stdin and, as git runs a helper, its exec path.
+fn once_with(
+    sandbox: &Sandbox,
+    program: &Path,
+    args: &[&str],
+    request: &[u8],
+    exec_path: Option<&Path>,
+) -> Duration {
+    let mut command = sandbox.command(program);
+    if let Some(exec_path) = exec_path {
+        command.env("GIT_EXEC_PATH", exec_path);
+    }
     let started = Instant::now();
-    let mut child = sandbox
-        .command(program)
+    let mut child = command
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -46,17 +63,21 @@ fn once(sandbox: &Sandbox, program: &Path, args: &[&str]) -> Duration {
         .stdin
         .take()
         .expect("stdin")
-        .write_all(REQUEST)
+        .write_all(request)
         .expect("write the request");
     let out = child.wait_with_output().expect("wait for the helper");
     let elapsed = started.elapsed();
     let expected: &[u8] = if program == Path::new(FLOOR) {
-        REQUEST
+        request
     } else {
         b"username=AKIAIOSFODNN7EXAMPLE\npassword="
     };
     assert!(
-        out.status.success() && out.stdout.starts_with(expected),
+        out.status.success()
+            && (out.stdout.starts_with(expected)
+                || out
+                    .stdout
+                    .starts_with(b"capability[]=authtype\nauthtype=Basic\n")),
         "{} failed: {}",
         program.display(),
         String::from_utf8_lossy(&out.stderr)
@@ -100,17 +121,37 @@ fn main() {
     if let Some(aws) = &aws {
         run(aws, &["codecommit", "credential-helper", "get"]);
     }
+    // The machine's git (CODECOMMIT_BENCH_GIT or PATH), for the offer git 2.46 and later make:
+    // its exec path, as git exports it to every helper.
+    let git_exec_path = find_tool("git", "CODECOMMIT_BENCH_GIT").and_then(|git| {
+        let out = std::process::Command::new(git)
+            .arg("--exec-path")
+            .output()
+            .ok()?;
+        let path = String::from_utf8(out.stdout).ok()?;
+        Some(std::path::PathBuf::from(path.trim()))
+    });
     let baseline = std::env::var_os("CODECOMMIT_BENCH_BASELINE").map(std::path::PathBuf::from);
     let floor = Path::new(FLOOR);
     let mut floor_samples = Vec::with_capacity(rounds);
     let mut our_samples = Vec::with_capacity(rounds);
     let mut default_samples = Vec::with_capacity(rounds);
+    let mut offered_samples = Vec::with_capacity(rounds);
     let mut baseline_samples = Vec::new();
     let mut aws_samples = Vec::new();
     for round in 0..rounds {
         floor_samples.push(run(floor, &[]));
         our_samples.push(run(ours, &["get"]));
         default_samples.push(run(default_build, &["get"]));
+        if let Some(exec_path) = &git_exec_path {
+            offered_samples.push(once_with(
+                &sandbox,
+                ours,
+                &["get"],
+                OFFERED,
+                Some(exec_path),
+            ));
+        }
         if let Some(baseline) = &baseline {
             baseline_samples.push(run(baseline, &["get"]));
         }
@@ -154,6 +195,17 @@ fn main() {
         ms(percentile(&default_samples, 0.9)),
         default_median.as_secs_f64() / floor_median.as_secs_f64()
     );
+    if let Some(exec_path) = &git_exec_path {
+        let offered_median = median(&mut offered_samples);
+        println!(
+            "get offered capability[]=authtype by the git in {} (it asks that git its release): median {} (p10 {}, p90 {}); offered / floor = {:.2}",
+            exec_path.display(),
+            ms(offered_median),
+            ms(percentile(&offered_samples, 0.1)),
+            ms(percentile(&offered_samples, 0.9)),
+            offered_median.as_secs_f64() / floor_median.as_secs_f64()
+        );
+    }
     if let Some(baseline) = &baseline {
         let base_median = median(&mut baseline_samples);
         println!(
