@@ -228,6 +228,12 @@ pub struct Step {
 }
 
 impl Step {
+    /// Whether time passes in this step (`advance`, or a `clock_jump` inside its command, after
+    /// which git and the helpers must see the later time too): libfaketime must reach them.
+    pub fn moves_clock(&self) -> bool {
+        self.advance.is_some() || self.clock_jump.is_some()
+    }
+
     /// Whether the step runs git or the tool, whose outcome its expectations check.
     pub fn runs_command(&self) -> bool {
         !self.git.is_empty() || !self.tool.is_empty()

@@ -32,7 +32,7 @@ pub fn reason(
             "needs a system configuration of its own, and git before 2.32 has no GIT_CONFIG_SYSTEM to give it one".into(),
         );
     }
-    let moves_clock = variant.steps.iter().any(|s| s.advance.is_some());
+    let moves_clock = variant.steps.iter().any(|s| s.moves_clock());
     if moves_clock && helper.static_executable {
         return Some(
             "moves the clock, and the helper under test is statically linked, which libfaketime cannot reach".into(),
@@ -78,7 +78,7 @@ mod tests {
     fn a_static_tool_skips_the_variants_that_move_the_clock_and_only_those() {
         let scenarios = Scenario::load_dir(&crate::default_scenarios_dir()).expect("scenarios");
         let variants: Vec<_> = scenarios.iter().flat_map(|s| s.variants()).collect();
-        let moves = |v: &Variant<'_>| v.steps.iter().any(|s| s.advance.is_some());
+        let moves = |v: &Variant<'_>| v.steps.iter().any(|s| s.moves_clock());
         assert!(variants.iter().any(moves) && !variants.iter().all(moves));
         let git = Git {
             path: PathBuf::from("/usr/bin/git"),
