@@ -229,3 +229,84 @@ fn a_broken_helper_fails_and_the_reports_name_the_promise_it_broke() {
         "{junit}"
     );
 }
+
+/// The answer the helper gave before the large-request fix (`always-authtype`) is a regression on
+/// exactly the releases that leave an `authtype` credential off the probe of a large request:
+/// caught on forky (git 2.53), by the contract row and the large-request scenarios; not on sid
+/// (git 2.55), which carries it, where the same helper passes. The canary table says so.
+#[test]
+#[cfg_attr(
+    missing_docker,
+    ignore = "needs a Docker engine with the images of docker/build.sh (CODECOMMIT_TEST_DOCKER=1 makes it mandatory)"
+)]
+fn the_always_authtype_canary_is_caught_where_git_loses_the_probe_and_only_there() {
+    let canary = CANARIES
+        .iter()
+        .find(|c| c.name == "always-authtype")
+        .expect("the always-authtype canary");
+    let releases = releases();
+    for (release, caught) in [("forky", true), ("sid", false)] {
+        assert!(
+            releases.iter().any(|r| r == release),
+            "{release} is not among the matrix releases {releases:?}"
+        );
+        require_replay_images(&[release.to_owned()]);
+        let mut plan = plan(
+            Helper::Command(format!(
+                "codecommit-canary {} /usr/local/lib/codecommit/git-credential-codecommit",
+                canary.name
+            )),
+            "git-credential-codecommit",
+            None,
+            vec![release.to_owned()],
+            &format!("always-authtype-{release}"),
+        );
+        plan.scenarios = canary.scenarios.iter().map(|s| (*s).to_owned()).collect();
+        let plan = plan.resolve().expect("the plan");
+        let outcomes = gate::run(&plan, &codecommit_replay::default_scenarios_dir(), |_| {})
+            .expect("the replay image ran");
+        eprint!("{}", outcomes.summary());
+        let merged = outcomes.merged.as_ref().expect("a merged report");
+        let git = merged
+            .results
+            .first()
+            .map(|r| r.git.clone())
+            .unwrap_or_default();
+        let holds = canary.only_on.is_some_and(|r| {
+            codecommit_replay::version::GitVersion::parse(&git).is_some_and(|v| (r.holds)(v))
+        });
+        assert_eq!(
+            holds, caught,
+            "the canary table and git {git} on {release} disagree"
+        );
+        let failed_rows: Vec<&str> = merged
+            .contract_rows
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Fail(_)))
+            .map(|r| r.promise.as_str())
+            .collect();
+        let failed_scenarios: Vec<&str> = canary
+            .scenarios
+            .iter()
+            .copied()
+            .filter(|s| {
+                merged
+                    .results
+                    .iter()
+                    .any(|r| r.scenario == *s && matches!(r.outcome, Outcome::Fail(_)))
+            })
+            .collect();
+        if caught {
+            assert_eq!(outcomes.exit_code(), 1, "{:?}", outcomes.failures());
+            assert_eq!(failed_rows, canary.rows, "{:#?}", merged.contract_rows);
+            assert_eq!(failed_scenarios, canary.scenarios, "git {git}");
+        } else {
+            assert_eq!(
+                (outcomes.exit_code(), failed_rows, failed_scenarios),
+                (0, Vec::new(), Vec::new()),
+                "git {git}: {:?}",
+                outcomes.failures()
+            );
+        }
+    }
+}
