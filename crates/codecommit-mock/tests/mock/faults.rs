@@ -202,6 +202,10 @@ fn clock_jump_after_refs_expires_the_password_of_the_same_clone() {
 
 /// 429s say when to retry: `Retry-After`, 1 second unless configured, `0` allowed.
 #[test]
+#[cfg_attr(
+    missing_curl,
+    ignore = "needs curl: set CODECOMMIT_TEST_CURL or put curl on PATH"
+)]
 fn throttled_answers_carry_retry_after() {
     let sandbox = Sandbox::new();
     let url = format!("{REPO_URL}/info/refs?service=git-upload-pack");
@@ -233,6 +237,10 @@ fn throttled_answers_carry_retry_after() {
 /// Only the first K requests are throttled: a client that retries gets through, git (which
 /// does not retry by default) fails.
 #[test]
+#[cfg_attr(
+    missing_curl,
+    ignore = "needs curl: set CODECOMMIT_TEST_CURL or put curl on PATH"
+)]
 fn throttle_first_lets_the_next_request_through() {
     let text = config_toml() + "\n[faults]\nthrottle_first = 2\n";
     let mock = start_with(codecommit_mock::Config::from_toml(&text).expect("config"));
@@ -269,6 +277,10 @@ fn throttle_first_lets_the_next_request_through() {
 
 /// The clock jump from `[faults]` counts from start; `clear()` disarms it.
 #[test]
+#[cfg_attr(
+    missing_curl,
+    ignore = "needs curl: set CODECOMMIT_TEST_CURL or put curl on PATH"
+)]
 fn clock_jump_from_configuration_and_clear() {
     let text =
         config_toml() + "\n[faults]\nadvance_clock_after = { requests = 2, seconds = 960 }\n";
