@@ -543,7 +543,7 @@ impl Session<'_> {
             answers.sort();
             answers.dedup();
         }
-        result.mock = collapse(answers.into_iter());
+        result.mock = collapse(answers);
         result.exposed = exposed(&log);
         Ok(args)
     }
