@@ -588,10 +588,12 @@ fn start_mock(
         .map_err(|e| format!("mock configuration: {e}"))?;
     // The repositories start with one commit, cloned from the seed.
     let data = sandbox.mock_dir();
+    let served = data
+        .join("codecommit")
+        .join(world::REGION)
+        .join(format!("{}.git", world::REPO));
     for target in [
-        data.join("codecommit")
-            .join(world::REGION)
-            .join(format!("{}.git", world::REPO)),
+        served.clone(),
         data.join("hosts")
             .join(world::GITHUB_HOST)
             .join(world::GITHUB_REPO),
@@ -601,29 +603,24 @@ fn start_mock(
             .args(["clone", "--bare", "--quiet"])
             .arg(seed)
             .arg(&target);
-        // Harness plumbing: no configuration of anyone's, the sandbox's scratch space.
-        let tmp = sandbox.root().join("tmp");
-        ChildEnv::new()
-            .home(&tmp)
-            .git_config(None, &tmp.join(".gitconfig"))
-            .tmp(&tmp)
-            .apply(&mut clone);
-        let out = exec::run(clone, None, STEP_TIMEOUT)
-            .map_err(|e| format!("seeding {}: {e}", target.display()))?;
-        if out.exit != 0 {
-            return Err(format!(
-                "seeding {}: {}",
-                target.display(),
-                out.stderr_text().trim()
-            ));
-        }
+        plumbing(sandbox, clone, None).map_err(|e| format!("seeding {}: {e}", target.display()))?;
     }
-    if variant.setup.served.tags > 0 {
-        let bare = data
-            .join("codecommit")
-            .join(world::REGION)
-            .join(format!("{}.git", world::REPO));
-        add_tags(sandbox, git, &bare, variant.setup.served.tags)?;
+    let tags = variant.setup.served.tags;
+    if tags > 0 {
+        let git_dir = |args: &[&str]| {
+            let mut command = Command::new(&git.path);
+            command.arg("--git-dir").arg(&served).args(args);
+            command
+        };
+        let serving = |e: String| format!("serving {tags} tags: {e}");
+        let head = plumbing(sandbox, git_dir(&["rev-parse", "HEAD"]), None).map_err(serving)?;
+        let stream = workload::tags_stream(head.trim(), tags);
+        plumbing(
+            sandbox,
+            git_dir(&["fast-import", "--quiet"]),
+            Some(stream.as_bytes()),
+        )
+        .map_err(serving)?;
     }
     let options = codecommit_mock::Options {
         data_dir: Some(data),
@@ -634,33 +631,33 @@ fn start_mock(
     codecommit_mock::Mock::start(config, options).map_err(|e| format!("starting the mock: {e}"))
 }
 
-/// Adds `count` annotated tags on the served repository's commit with one `git fast-import`.
-fn add_tags(sandbox: &Sandbox, git: &Git, bare: &Path, count: u32) -> Result<(), String> {
+/// Runs a git command of the harness's own (seeding the mock's repositories, adding the tags it
+/// serves) with no configuration of anyone's and the sandbox's scratch space; its stdout, or
+/// what it printed on stderr when it failed.
+fn plumbing(
+    sandbox: &Sandbox,
+    mut command: Command,
+    input: Option<&[u8]>,
+) -> Result<String, String> {
     let tmp = sandbox.root().join("tmp");
-    let plumbing = |args: &[&str], input: Option<&[u8]>| {
-        let mut command = Command::new(&git.path);
-        command.arg("--git-dir").arg(bare).args(args);
-        // Harness plumbing: no configuration of anyone's, the sandbox's scratch space.
-        ChildEnv::new()
-            .home(&tmp)
-            .git_config(None, &tmp.join(".gitconfig"))
-            .tmp(&tmp)
-            .apply(&mut command);
-        let out = exec::run(command, input, STEP_TIMEOUT)
-            .map_err(|e| format!("serving {count} tags: {e}"))?;
-        if out.exit != 0 {
-            return Err(format!(
-                "serving {count} tags: git {}: {}",
-                args.join(" "),
-                out.stderr_text().trim()
-            ));
-        }
-        Ok(out.stdout_text())
-    };
-    let head = plumbing(&["rev-parse", "HEAD"], None)?;
-    let stream = workload::tags_stream(head.trim(), count);
-    plumbing(&["fast-import", "--quiet"], Some(stream.as_bytes()))?;
-    Ok(())
+    ChildEnv::new()
+        .home(&tmp)
+        .git_config(None, &tmp.join(".gitconfig"))
+        .tmp(&tmp)
+        .apply(&mut command);
+    let words: Vec<String> = command
+        .get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let out = exec::run(command, input, STEP_TIMEOUT).map_err(|e| e.to_string())?;
+    if out.exit != 0 {
+        return Err(format!(
+            "git {}: {}",
+            words.join(" "),
+            out.stderr_text().trim()
+        ));
+    }
+    Ok(out.stdout_text())
 }
 
 /// A CodeCommit HTTPS URL (the host, after any user name, is one of CodeCommit's).
