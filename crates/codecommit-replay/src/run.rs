@@ -16,7 +16,7 @@ use crate::vocabulary::{DoctorFinding, Store, VariantKind};
 use crate::workload::{self, Commit};
 use crate::{skip, world};
 use codecommit_testkit::env::ChildEnv;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -89,6 +89,7 @@ impl VariantRun<'_> {
             mock: Some(mock),
             offset: 0,
             commits: 0,
+            served_tags: self.variant.setup.served.tags,
             run: *self,
         };
         // A real keychain outlives the sandbox: each variant starts with nothing stored for the
@@ -171,6 +172,8 @@ struct Session<'a> {
     offset: u64,
     /// Commits the user has made (each adds its own file).
     commits: u32,
+    /// Tags the mock's repository holds (`[setup.served]` and the steps' `serve`).
+    served_tags: u32,
     run: VariantRun<'a>,
 }
 
@@ -254,6 +257,16 @@ impl Session<'_> {
         }
         if let Some(commit) = &step.commit {
             self.commit(commit).map_err(fail)?;
+        }
+        if let Some(serve) = &step.serve {
+            serve_tags(
+                &self.sandbox,
+                &self.sandbox.git(),
+                self.served_tags + 1,
+                serve.tags,
+            )
+            .map_err(fail)?;
+            self.served_tags += serve.tags;
         }
         let mut result = StepResult {
             name: step.name.clone(),
@@ -588,12 +601,8 @@ fn start_mock(
         .map_err(|e| format!("mock configuration: {e}"))?;
     // The repositories start with one commit, cloned from the seed.
     let data = sandbox.mock_dir();
-    let served = data
-        .join("codecommit")
-        .join(world::REGION)
-        .join(format!("{}.git", world::REPO));
     for target in [
-        served.clone(),
+        served_repo(sandbox),
         data.join("hosts")
             .join(world::GITHUB_HOST)
             .join(world::GITHUB_REPO),
@@ -605,23 +614,7 @@ fn start_mock(
             .arg(&target);
         plumbing(sandbox, clone, None).map_err(|e| format!("seeding {}: {e}", target.display()))?;
     }
-    let tags = variant.setup.served.tags;
-    if tags > 0 {
-        let git_dir = |args: &[&str]| {
-            let mut command = Command::new(&git.path);
-            command.arg("--git-dir").arg(&served).args(args);
-            command
-        };
-        let serving = |e: String| format!("serving {tags} tags: {e}");
-        let head = plumbing(sandbox, git_dir(&["rev-parse", "HEAD"]), None).map_err(serving)?;
-        let stream = workload::tags_stream(head.trim(), tags);
-        plumbing(
-            sandbox,
-            git_dir(&["fast-import", "--quiet"]),
-            Some(stream.as_bytes()),
-        )
-        .map_err(serving)?;
-    }
+    serve_tags(sandbox, &git.path, 1, variant.setup.served.tags)?;
     let options = codecommit_mock::Options {
         data_dir: Some(data),
         git: git.path.clone(),
@@ -629,6 +622,39 @@ fn start_mock(
         ..Default::default()
     };
     codecommit_mock::Mock::start(config, options).map_err(|e| format!("starting the mock: {e}"))
+}
+
+/// The repository the mock serves at `{url}`.
+fn served_repo(sandbox: &Sandbox) -> PathBuf {
+    sandbox
+        .mock_dir()
+        .join("codecommit")
+        .join(world::REGION)
+        .join(format!("{}.git", world::REPO))
+}
+
+/// Adds `count` annotated tags, numbered from `first`, to the repository the mock serves, as
+/// someone else's push would (one `git fast-import`, with `git` of the variant).
+fn serve_tags(sandbox: &Sandbox, git: &Path, first: u32, count: u32) -> Result<(), String> {
+    if count == 0 {
+        return Ok(());
+    }
+    let served = served_repo(sandbox);
+    let git_dir = |args: &[&str]| {
+        let mut command = Command::new(git);
+        command.arg("--git-dir").arg(&served).args(args);
+        command
+    };
+    let serving = |e: String| format!("serving {count} tags: {e}");
+    let head = plumbing(sandbox, git_dir(&["rev-parse", "HEAD"]), None).map_err(serving)?;
+    let stream = workload::tags_stream(head.trim(), first, count);
+    plumbing(
+        sandbox,
+        git_dir(&["fast-import", "--quiet"]),
+        Some(stream.as_bytes()),
+    )
+    .map_err(serving)?;
+    Ok(())
 }
 
 /// Runs a git command of the harness's own (seeding the mock's repositories, adding the tags it

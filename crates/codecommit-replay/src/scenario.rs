@@ -202,6 +202,11 @@ pub struct Step {
     /// (incompressible, the same bytes every run).
     #[serde(default)]
     pub commit: Option<Commit>,
+    /// Someone else pushes to the served repository before the command: `serve = { tags = 2000 }`
+    /// adds that many annotated tags (numbered on from those already served), so the next fetch
+    /// wants each one.
+    #[serde(default)]
+    pub serve: Option<Served>,
     /// Runs the step's git command this many times at once (2 to 8), `{n}` in its arguments
     /// standing for 1, 2, …: a build fetching submodules in parallel. Which of them asks which
     /// helper depends on timing, so the step records each helper call and mock answer once,
@@ -330,19 +335,28 @@ impl Scenario {
                 && step.forget.is_none()
                 && step.write.is_none()
                 && step.commit.is_none()
+                && step.serve.is_none()
             {
                 return Err(step_error(
-                    "does nothing (no git, tool, advance, forget, write or commit)".into(),
+                    "does nothing (no git, tool, advance, forget, write, commit or serve)".into(),
                 ));
             }
         }
         if scenario.steps.is_empty() {
             return Err(invalid("no [[step]]: a scenario needs its symptom".into()));
         }
-        if scenario.setup.served.tags > MAX_TAGS {
+        let served: u64 = std::iter::once(scenario.setup.served.tags)
+            .chain(
+                scenario
+                    .steps
+                    .iter()
+                    .filter_map(|s| s.serve.map(|s| s.tags)),
+            )
+            .map(u64::from)
+            .sum();
+        if served > u64::from(MAX_TAGS) {
             return Err(invalid(format!(
-                "served.tags = {} is more than the {MAX_TAGS} a replay serves",
-                scenario.setup.served.tags
+                "served.tags and the steps' serve add up to {served} tags, more than the {MAX_TAGS} a replay serves"
             )));
         }
         Ok(scenario)
@@ -522,10 +536,17 @@ mod tests {
         let e = error(
             "[setup.served]\ntags = 20001\n[[step]]\nname = \"f\"\ngit = [\"fetch\"]\n[[step.expect]]\nexit = 0\n",
         );
-        assert!(e.contains("served.tags = 20001"), "{e}");
-        // A commit alone is an action, like advance.
+        assert!(e.contains("add up to 20001 tags"), "{e}");
+        // What the steps serve counts too.
+        let e = error(
+            "[setup.served]\ntags = 15000\n[[step]]\nname = \"s\"\nserve = { tags = 5001 }\n",
+        );
+        assert!(e.contains("add up to 20001 tags"), "{e}");
+        // A commit alone is an action, like advance; so is serving tags.
         parse("[[step]]\nname = \"c\"\ncommit = { repo = \"repo\", bytes = \"1KiB\" }\n")
             .expect("loads");
+        let s = parse("[[step]]\nname = \"s\"\nserve = { tags = 2000 }\n").expect("loads");
+        assert_eq!(s.steps[0].serve.map(|s| s.tags), Some(2000));
     }
 
     #[test]

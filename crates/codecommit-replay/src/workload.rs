@@ -110,11 +110,12 @@ pub fn incompressible(seed: &str, len: u64) -> Vec<u8> {
     out
 }
 
-/// `git fast-import` input that adds `count` annotated tags on `commit`, named so they sort in
-/// creation order (`release-00001`), with a fixed tagger and date: the same objects every run.
-pub fn tags_stream(commit: &str, count: u32) -> String {
+/// `git fast-import` input that adds `count` annotated tags on `commit`, numbered from `first`
+/// and named so they sort in creation order (`release-00001`), with a fixed tagger and date: the
+/// same objects every run.
+pub fn tags_stream(commit: &str, first: u32, count: u32) -> String {
     let mut text = String::new();
-    for n in 1..=count {
+    for n in first..first.saturating_add(count) {
         text.push_str(&format!(
             "tag release-{n:05}\nfrom {commit}\ntagger Replay <replay@example.com> 1767225600 +0000\ndata 0\n\n"
         ));
@@ -155,9 +156,13 @@ mod tests {
 
     #[test]
     fn the_tags_stream_names_each_tag_once() {
-        let text = tags_stream("0123abcd", 3);
+        let text = tags_stream("0123abcd", 1, 3);
         assert_eq!(text.matches("tag release-").count(), 3);
         assert!(text.starts_with("tag release-00001\nfrom 0123abcd\n"));
         assert!(text.contains("tag release-00003\n"));
+        // Tags served later go on from where the first ones stopped.
+        let later = tags_stream("0123abcd", 4, 2);
+        assert!(later.starts_with("tag release-00004\n") && later.contains("tag release-00005\n"));
+        assert!(!later.contains("release-00003") && !later.contains("release-00006"));
     }
 }

@@ -2,7 +2,7 @@
 //! and by the scenarios `canary::CANARIES` names; the unbroken helper and one that answers in
 //! CR LF pass everything. This is what shows that the replay gates a helper change instead of
 //! adapting to it.
-use super::support::{CANARY, gits, scenarios, tools, workspace_helper};
+use super::support::{CANARY, edited, gits, scenarios, tools, workspace_helper};
 use codecommit_replay::canary::{self, CANARIES};
 use codecommit_replay::contract::{self, Contract};
 use codecommit_replay::helper::HelperUnderTest;
@@ -44,6 +44,67 @@ fn replay_with(helper: &HelperUnderTest, only: &[&str]) -> Report {
         progress: false,
     };
     replay(&plan).expect("the replay runs")
+}
+
+/// The incremental fetch of `many-refs-small-post-buffer` on its own: with the clone and the
+/// first fetch given a 1 MiB post buffer, only the fetch of the 2,000 tags others pushed is over
+/// it. On a git that leaves an authtype answer off the probe, the always-authtype canary fails
+/// that step; on any other git the edited symptom passes with it.
+#[test]
+fn the_fetch_of_new_tags_alone_catches_the_always_authtype_canary_where_git_loses_the_probe() {
+    const ROOMY: &str = "\"-c\", \"http.postBuffer=1048576\", ";
+    let scenario = edited(
+        "many-refs-small-post-buffer",
+        &[
+            (
+                "git = [\"clone\", \"{url}\", \"repo\"]",
+                &format!("git = [{ROOMY}\"clone\", \"{{url}}\", \"repo\"]"),
+            ),
+            (
+                "name = \"fetch: nothing new\"\ngit = [\"-C\", \"repo\", ",
+                &format!("name = \"fetch: nothing new\"\ngit = [\"-C\", \"repo\", {ROOMY}"),
+            ),
+        ],
+    );
+    let dir = tempfile::tempdir().expect("a directory for the canary");
+    let helper = canary_helper("always-authtype", dir.path());
+    let mut gits = gits();
+    gits.sort_by_key(|g| g.version);
+    let newest = vec![gits.pop().expect("a git")];
+    let scenarios = [scenario];
+    let tools = tools();
+    let contract = Contract::workspace();
+    let plan = Plan {
+        scenarios: &scenarios,
+        gits: &newest,
+        helper: &helper,
+        contract: Some(&contract),
+        tools: &tools,
+        jobs: 2,
+        keep: false,
+        progress: false,
+    };
+    let report = replay(&plan).expect("the replay runs");
+    let symptom = report
+        .results
+        .iter()
+        .find(|r| r.variant == "symptom")
+        .expect("the symptom ran");
+    if newest[0].version.loses_authtype_on_probe() {
+        assert!(
+            matches!(&symptom.outcome, Outcome::Fail(why)
+                if why.contains("step 'fetch: 2,000 new tags wanted in one request")),
+            "git {}: the fetch of new tags must fail with an authtype answer: {symptom:#?}",
+            newest[0].version
+        );
+    } else {
+        assert_eq!(
+            symptom.outcome,
+            Outcome::Pass,
+            "git {} carries the credential on the probe: {symptom:#?}",
+            newest[0].version
+        );
+    }
 }
 
 fn check(name: &str) {

@@ -1,6 +1,6 @@
 //! Every scenario, every git, the helpers under test: each variant must come out as its file
 //! says, and the transcripts of this workspace's helper must match their snapshots.
-use super::support::{gits, scenarios, tools, workspace_helper};
+use super::support::{edited, gits, scenarios, tools, workspace_helper};
 use codecommit_replay::contract::Contract;
 use codecommit_replay::helper::HelperUnderTest;
 use codecommit_replay::replay::{Plan, replay};
@@ -169,16 +169,6 @@ fn every_scenario_with_the_aws_cli_helper() {
     );
 }
 
-/// A scenario file from `scenarios/`, edited: the doctor's two rules must be seen to fail.
-fn edited(name: &str, from: &str, to: &str) -> codecommit_replay::scenario::Scenario {
-    let dir = codecommit_replay::default_scenarios_dir();
-    let file = dir.join(format!("{name}.toml"));
-    let text = std::fs::read_to_string(&file).expect("the scenario is there");
-    assert!(text.contains(from), "{name}.toml no longer has {from:?}");
-    codecommit_replay::scenario::Scenario::parse(name, &file, &text.replacen(from, to, 1))
-        .expect("the edited scenario loads")
-}
-
 fn replay_one(scenario: codecommit_replay::scenario::Scenario) -> Vec<RunResult> {
     let scenarios = [scenario];
     let gits = gits();
@@ -205,8 +195,7 @@ fn a_failing_symptom_without_a_problem_finding_fails() {
     // Throttling is not on the machine; without saying so, the symptom fails the doctor's rule.
     let scenario = edited(
         "throttling",
-        "doctor_sees_no_problem",
-        "# doctor_sees_no_problem",
+        &[("doctor_sees_no_problem", "# doctor_sees_no_problem")],
     );
     let results = replay_one(scenario);
     let symptom = results
@@ -244,8 +233,10 @@ fn deny_fix_with_doctor_line(line: &str) -> String {
         "helpers = [\"osxkeychain get\", \"aws get\", \"osxkeychain store\", \"aws store\"]";
     let scenario = edited(
         "macos-keychain-expired-password",
-        &format!("doctor = [\"storing-helper-first\", \"aws-cli-unscoped\"]\n{HELPERS}"),
-        &format!("{line}{HELPERS}"),
+        &[(
+            &format!("doctor = [\"storing-helper-first\", \"aws-cli-unscoped\"]\n{HELPERS}"),
+            &format!("{line}{HELPERS}"),
+        )],
     );
     let results = replay_one(scenario);
     let deny = results

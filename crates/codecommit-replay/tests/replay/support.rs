@@ -65,3 +65,16 @@ pub fn workspace_helper() -> HelperUnderTest {
     );
     HelperUnderTest::new(&path, true).expect("the workspace helper is there")
 }
+
+/// A scenario file from `scenarios/`, edited: each `(from, to)` replaces the first `from`, which
+/// must be there (a test of an edited scenario must not pass because the file moved on).
+pub fn edited(name: &str, edits: &[(&str, &str)]) -> Scenario {
+    let dir = codecommit_replay::default_scenarios_dir();
+    let file = dir.join(format!("{name}.toml"));
+    let mut text = std::fs::read_to_string(&file).expect("the scenario is there");
+    for (from, to) in edits {
+        assert!(text.contains(from), "{name}.toml no longer has {from:?}");
+        text = text.replacen(from, to, 1);
+    }
+    Scenario::parse(name, &file, &text).expect("the edited scenario loads")
+}
