@@ -220,6 +220,17 @@ mutate() {
     caught=$((caught + $(lines "$out/mutants.out/caught.txt")))
     unviable=$((unviable + $(lines "$out/mutants.out/unviable.txt")))
   fi
+  case $status in
+    0 | 2 | 3) ;;
+    4)
+      echo "ci/mutants.sh: the tests of $package fail without any mutant (cargo-mutants' baseline, above); fix them first" >&2
+      return "$status"
+      ;;
+    *)
+      echo "ci/mutants.sh: cargo-mutants stopped with exit $status (interrupted, or the error above) before a verdict; run it again" >&2
+      return "$status"
+      ;;
+  esac
   if [ "$status" -ne 0 ]; then
     for outcome in missed timeout; do
       if [ -s "$out/mutants.out/$outcome.txt" ]; then
