@@ -387,8 +387,8 @@ mkdir -p target/mutants
 rm -f "$PASS"
 case $mode in
   full) echo "\`bash ci/mutants.sh\` at ${head:0:8}, which failed or was interrupted" >"$LAST_RUN" ;;
-  files) echo "\`bash ci/mutants.sh FILE...\` at ${head:0:8}, not every file" >"$LAST_RUN" ;;
-  changed) echo "\`bash ci/mutants.sh --changed\` at ${head:0:8}, not a full run" >"$LAST_RUN" ;;
+  files) echo "\`bash ci/mutants.sh FILE...\` at ${head:0:8}" >"$LAST_RUN" ;;
+  changed) echo "\`bash ci/mutants.sh --changed\` at ${head:0:8}" >"$LAST_RUN" ;;
 esac
 
 if [ "$mode" = changed ]; then
