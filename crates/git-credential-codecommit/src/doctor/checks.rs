@@ -422,7 +422,7 @@ fn large_requests(inputs: &Inputs<'_>, ours: &Applied<'_>) -> Option<Finding> {
 /// Git 2.54 retries a throttled request (429, CodeCommit's "Rate Exceeded"), waiting as
 /// `Retry-After` says, when `http.maxRetries` allows it; the default is 0.
 fn retries(inputs: &Inputs<'_>) -> Option<Finding> {
-    if inputs.git < Version(2, 54, 0) {
+    if !inputs.git.retries_throttled_requests() {
         return None;
     }
     let set = inputs.entries.iter().any(|e| {

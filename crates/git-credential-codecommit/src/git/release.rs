@@ -38,6 +38,12 @@ impl Version {
     pub fn carries_authtype_on_large_requests(self) -> bool {
         self >= AUTHTYPE_ON_PROBE_SINCE
     }
+
+    /// Whether git retries a request answered 429 (CodeCommit's "Rate Exceeded") when
+    /// `http.maxRetries` allows it, waiting as `Retry-After` says (2.54.0's release notes).
+    pub fn retries_throttled_requests(self) -> bool {
+        self >= RETRIES_429_SINCE
+    }
 }
 
 impl fmt::Display for Version {
@@ -50,6 +56,8 @@ impl fmt::Display for Version {
 pub const AUTHTYPE_SINCE: Version = Version(2, 46, 0);
 /// Git sends an `authtype` credential on the probe of a large request from 2.54.
 pub const AUTHTYPE_ON_PROBE_SINCE: Version = Version(2, 54, 0);
+/// Git retries throttled requests (429 with `Retry-After`, `http.maxRetries`) from 2.54.
+pub const RETRIES_429_SINCE: Version = Version(2, 54, 0);
 
 #[cfg(test)]
 mod tests {
@@ -85,5 +93,7 @@ mod tests {
         assert!(!loses(Version(2, 55, 0)));
         assert!(!Version(2, 45, 9).offers_authtype());
         assert!(Version(2, 54, 0).carries_authtype_on_large_requests());
+        assert!(!Version(2, 53, 9).retries_throttled_requests());
+        assert!(Version(2, 54, 0).retries_throttled_requests());
     }
 }
