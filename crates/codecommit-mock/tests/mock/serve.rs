@@ -135,10 +135,12 @@ fn pushes_survive_kill_9_and_sigterm_exits_cleanly() {
     {
         let mut served = served;
         let pid = served.child.id().to_string();
+        // The shell's built-in kill: the `kill` program is procps's, which a minimal Debian
+        // (a fresh container, debian:sid-slim) does not have; every POSIX sh has the built-in.
         check(
             ChildEnv::new()
-                .apply(&mut Command::new(crate::support::tool("kill")))
-                .args(["-TERM", &pid]),
+                .apply(&mut Command::new(crate::support::tool("sh")))
+                .args(["-c", "kill -TERM \"$1\"", "sh", &pid]),
         );
         let status = served.child.wait().expect("wait");
         assert!(status.success(), "exit after SIGTERM: {status:?}");
