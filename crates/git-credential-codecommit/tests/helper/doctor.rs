@@ -254,11 +254,35 @@ fn make_executable(path: &Path) {
 
 #[test]
 fn healthy_machine_has_no_finding() {
+    // Healthy: the scoped helper, keys, and retries for throttled requests, which git 2.54 and
+    // later make and the doctor notes when they are off.
+    let healthy =
+        format!("{SCOPED}[http \"https://git-codecommit.*.amazonaws.com\"]\n\tmaxRetries = 3\n");
     for m in Machine::each() {
-        m.global(SCOPED).with_aws();
+        m.global(&healthy).with_aws();
         let run = m.json(URL);
         assert_eq!(run.code, 0, "{run:?}");
         assert_eq!(run.json()["findings"], Value::Array(Vec::new()), "{run:?}");
+        // Without the retries: nothing before git 2.54, only the http-max-retries note after.
+        m.global(SCOPED);
+        let run = m.json(URL);
+        assert_eq!(run.code, 0, "{run:?}");
+        let version = run.json()["git"].as_str().unwrap_or_default().to_owned();
+        let retries =
+            git_credential_codecommit::git::Version::parse(&format!("git version {version}"))
+                .is_some_and(|v| v.retries_throttled_requests());
+        let ids: Vec<String> = run.json()["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f["id"].as_str().map(str::to_owned))
+            .collect();
+        let expected: Vec<String> = if retries {
+            vec!["http-max-retries".into()]
+        } else {
+            Vec::new()
+        };
+        assert_eq!(ids, expected, "git {version}: {run:?}");
     }
 }
 
