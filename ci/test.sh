@@ -56,7 +56,7 @@ PATH="$PWD/$venv/bin:$PATH" "$venv/bin/actionlint" .github/workflows/ci.yml
 # action's inputs); its one script is shellchecked here.
 "$venv/bin/shellcheck" docker/build.sh docker/base/build.sh docker/mock/*.sh docker/replay/entrypoint.sh \
   ci/workspace.sh ci/containers.sh ci/mutants.sh ci/cross.sh ci/real-stores.sh ci/replay-images.sh ci/action/run.sh \
-  ci/check-peers.sh
+  ci/check-peers.sh ci/replay-table.sh ci/fresh-machine.sh
 
 cargo fmt --all --check
 timed clippy cargo clippy --workspace --all-targets --locked -- -D warnings
@@ -79,5 +79,7 @@ CODECOMMIT_CROSS_CPUS=2 CARGO_BUILD_JOBS=2 timed cross bash ci/cross.sh
 timed mutants bash ci/mutants.sh --changed
 # The main job as the README runs it, leaving reports for CI to keep.
 timed replay cargo run --locked -p codecommit-replay -- replay --format json --output target/replay.json
+# docs/replay.md's table is what this replay and the container tests' reports produce.
+bash ci/replay-table.sh
 # The mock's load test: 32 clones and 8 pushers, kill -9 and restart, fsck (bounded, loopback).
 timed load cargo test --locked -p codecommit-mock --test mock -- --ignored load::
