@@ -2,7 +2,9 @@
 //! and by the scenarios `canary::CANARIES` names; the unbroken helper and one that answers in
 //! CR LF pass everything. This is what shows that the replay gates a helper change instead of
 //! adapting to it.
-use super::support::{CANARY, edited, gits, scenarios, tools, workspace_helper};
+use super::support::{
+    CANARY, edited, gits, newest_git, replay_on_newest, scenarios, tools, workspace_helper,
+};
 use codecommit_replay::canary::{self, CANARIES};
 use codecommit_replay::contract::{self, Contract};
 use codecommit_replay::helper::HelperUnderTest;
@@ -28,9 +30,7 @@ fn replay_with(helper: &HelperUnderTest, only: &[&str]) -> Report {
             "a canary names a scenario that does not exist: {only:?}"
         );
     }
-    let mut gits = gits();
-    gits.sort_by_key(|g| g.version);
-    let newest = vec![gits.pop().expect("a git")];
+    let newest = [newest_git()];
     let tools = tools();
     let contract = Contract::workspace();
     let plan = Plan {
@@ -68,41 +68,25 @@ fn the_fetch_of_new_tags_alone_catches_the_always_authtype_canary_where_git_lose
     );
     let dir = tempfile::tempdir().expect("a directory for the canary");
     let helper = canary_helper("always-authtype", dir.path());
-    let mut gits = gits();
-    gits.sort_by_key(|g| g.version);
-    let newest = vec![gits.pop().expect("a git")];
-    let scenarios = [scenario];
-    let tools = tools();
-    let contract = Contract::workspace();
-    let plan = Plan {
-        scenarios: &scenarios,
-        gits: &newest,
-        helper: &helper,
-        contract: Some(&contract),
-        tools: &tools,
-        jobs: 2,
-        keep: false,
-        progress: false,
-    };
-    let report = replay(&plan).expect("the replay runs");
-    let symptom = report
-        .results
+    let newest = newest_git();
+    let results = replay_on_newest(scenario, &helper);
+    let symptom = results
         .iter()
         .find(|r| r.variant == "symptom")
         .expect("the symptom ran");
-    if newest[0].version.loses_authtype_on_probe() {
+    if newest.version.loses_authtype_on_probe() {
         assert!(
             matches!(&symptom.outcome, Outcome::Fail(why)
                 if why.contains("step 'fetch: 2,000 new tags wanted in one request")),
             "git {}: the fetch of new tags must fail with an authtype answer: {symptom:#?}",
-            newest[0].version
+            newest.version
         );
     } else {
         assert_eq!(
             symptom.outcome,
             Outcome::Pass,
             "git {} carries the credential on the probe: {symptom:#?}",
-            newest[0].version
+            newest.version
         );
     }
 }

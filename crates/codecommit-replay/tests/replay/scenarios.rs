@@ -1,6 +1,6 @@
 //! Every scenario, every git, the helpers under test: each variant must come out as its file
 //! says, and the transcripts of this workspace's helper must match their snapshots.
-use super::support::{edited, gits, scenarios, tools, workspace_helper};
+use super::support::{edited, gits, replay_on_newest, scenarios, tools, workspace_helper};
 use codecommit_replay::contract::Contract;
 use codecommit_replay::helper::HelperUnderTest;
 use codecommit_replay::replay::{Plan, replay};
@@ -184,24 +184,7 @@ fn every_scenario_with_the_aws_cli_helper() {
 }
 
 fn replay_one(scenario: codecommit_replay::scenario::Scenario) -> Vec<RunResult> {
-    let scenarios = [scenario];
-    let gits = gits();
-    let newest = gits.iter().max_by_key(|g| g.version).cloned();
-    let gits: Vec<_> = newest.into_iter().collect();
-    let tools = tools();
-    let helper = workspace_helper();
-    let contract = Contract::workspace();
-    let plan = Plan {
-        scenarios: &scenarios,
-        gits: &gits,
-        helper: &helper,
-        contract: Some(&contract),
-        tools: &tools,
-        jobs: 2,
-        keep: false,
-        progress: false,
-    };
-    replay(&plan).expect("the replay runs").results
+    replay_on_newest(scenario, &workspace_helper())
 }
 
 #[test]

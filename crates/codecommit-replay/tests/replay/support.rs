@@ -1,5 +1,8 @@
+use codecommit_replay::contract::Contract;
 use codecommit_replay::gits::{self, Git};
 use codecommit_replay::helper::HelperUnderTest;
+use codecommit_replay::replay::{Plan, replay};
+use codecommit_replay::result::RunResult;
 use codecommit_replay::sandbox::{Tools, find_faketime};
 use codecommit_replay::scenario::Scenario;
 use std::path::PathBuf;
@@ -77,4 +80,31 @@ pub fn edited(name: &str, edits: &[(&str, &str)]) -> Scenario {
         text = text.replacen(from, to, 1);
     }
     Scenario::parse(name, &file, &text).expect("the edited scenario loads")
+}
+
+/// The newest git on the machine: where the one-git tests replay.
+pub fn newest_git() -> Git {
+    gits()
+        .into_iter()
+        .max_by_key(|g| g.version)
+        .expect("at least one git")
+}
+
+/// Replays one scenario with the newest git and `helper`, held to this workspace's contract.
+pub fn replay_on_newest(scenario: Scenario, helper: &HelperUnderTest) -> Vec<RunResult> {
+    let scenarios = [scenario];
+    let gits = [newest_git()];
+    let tools = tools();
+    let contract = Contract::workspace();
+    let plan = Plan {
+        scenarios: &scenarios,
+        gits: &gits,
+        helper,
+        contract: Some(&contract),
+        tools: &tools,
+        jobs: 2,
+        keep: false,
+        progress: false,
+    };
+    replay(&plan).expect("the replay runs").results
 }
