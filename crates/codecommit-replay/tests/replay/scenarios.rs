@@ -115,6 +115,7 @@ fn every_scenario_with_the_workspace_helper() {
     assert_eq!(report.findings(), Vec::new());
     let results = report.results;
     let snapshots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/replay/snapshots");
+    let scenarios = scenarios();
     let mut unrecorded = Vec::new();
     for git in gits() {
         let release = format!("git-{}.{}", git.version.major, git.version.minor);
@@ -123,10 +124,10 @@ fn every_scenario_with_the_workspace_helper() {
         // counted skip (the build script warns too), never a comparison with nothing. A release
         // with transcripts must have one for every scenario: a new scenario is recorded for each.
         if !recorded(&snapshots, &release) {
-            unrecorded.push(format!("{release} ({} scenarios)", scenarios().len()));
+            unrecorded.push(format!("{release} ({} scenarios)", scenarios.len()));
             continue;
         }
-        for scenario in scenarios() {
+        for scenario in &scenarios {
             let runs: Vec<&RunResult> = results
                 .iter()
                 .filter(|r| r.scenario == scenario.name && r.git == git.version.to_string())
